@@ -1,0 +1,83 @@
+"""Settings from the environment or ``.env``, validated at start.
+
+A bad setting is reported as one clear line per problem (see ``load``), never
+as a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+_TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = Field(None, description="from @BotFather; empty: console only")
+    telegram_api_base_url: str = DEFAULT_API_BASE_URL
+    database_path: Path = Path("data/diagbot.sqlite3")
+    tz: str = "Asia/Shanghai"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    language: str = "zh_CN"
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _token(cls, v: object) -> object:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            return None
+        if not isinstance(v, str) or not _TOKEN.match(v.strip()):
+            raise ValueError("does not look like a bot token from @BotFather (digits:letters)")
+        return v.strip()
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _base_url(cls, v: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", v):
+            raise ValueError("must be an http(s) URL such as https://api.telegram.org/bot")
+        return v.rstrip("/")
+
+    @field_validator("tz")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r} (e.g. Asia/Shanghai)") from None
+        return v
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level(cls, v: object) -> object:
+        return v.upper() if isinstance(v, str) else v
+
+    @property
+    def token(self) -> str | None:
+        return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
+
+    @property
+    def base_file_url(self) -> str:
+        # PTB wants the file URL too; a self-hosted server serves files under /file/bot.
+        return re.sub(r"/bot$", "/file/bot", self.telegram_api_base_url)
+
+
+class SettingsError(Exception):
+    pass
+
+
+def load(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as err:
+        problems = []
+        for e in err.errors():
+            name = str(e["loc"][0]).upper() if e["loc"] else "SETTINGS"
+            problems.append(f"{name}: {e['msg'].removeprefix('Value error, ')}")
+        raise SettingsError("invalid setting — " + "; ".join(problems)) from None

@@ -1,0 +1,89 @@
+"""The terminal channel: the same driver and flow as Telegram, for a user
+without a token and for demos. Answers are stored in the same SQLite file,
+so quitting and running again resumes at the same question."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from typing import TextIO
+
+from .driver import Driver
+from .presenter import Button, Outgoing
+from .storage import Storage
+
+CONSOLE_USER_ID = 0  # Telegram user ids are positive, so this never collides
+QUIT_WORDS = {"quit", "exit", "q", "退出"}
+
+
+# Back and skip get letters, so that typing a number always means the number
+# (or the numbered option), never "go back".
+NAV_KEYS = {"b": "b|", "s": "s|"}
+
+
+def render(out: Outgoing) -> tuple[str, dict[str, Button]]:
+    """Text with the buttons labelled [1] [2] … or [b]/[s], and the key of each."""
+    keys: dict[str, Button] = {}
+    n = 0
+    for row in out.buttons:
+        for b in row:
+            nav = next((k for k, prefix in NAV_KEYS.items() if b.data.startswith(prefix)), None)
+            if nav is None:
+                n += 1
+                nav = str(n)
+            keys[nav] = b
+    lines = [out.text]
+    if keys:
+        lines.append("   " + "   ".join(f"[{k}] {b.label}" for k, b in keys.items()))
+    return "\n".join(lines), keys
+
+
+async def run_console(storage: Storage, driver: Driver, read: Callable[[], str | None] | None = None,
+                      write: TextIO | None = None) -> None:
+    write = write or sys.stdout
+    read = read or _stdin_line
+    r = driver.renderer
+
+    def show(outs: list[Outgoing]) -> dict[str, Button]:
+        shown: dict[str, Button] = {}
+        for out in outs:
+            text, buttons = render(out)
+            print(text, end="\n\n", file=write, flush=True)
+            if buttons:
+                shown = buttons
+        return shown
+
+    print(r.text("console.welcome"), end="\n\n", file=write)
+    buttons = show(await driver.command(CONSOLE_USER_ID, "start"))
+    while True:
+        line = read()
+        if line is None or line.strip().lower() in QUIT_WORDS:
+            print(r.text("console.bye"), file=write)
+            return
+        text = line.strip()
+        word = text.lstrip("/").lower()
+        if text.lower() in buttons:
+            outs = await driver.button(CONSOLE_USER_ID, buttons[text.lower()].data)
+        elif word in ("back", "skip", "edit", "restart", "deepen", "summary", "mydata", "delete", "help", "start",
+                      "cancel"):
+            outs = await driver.command(CONSOLE_USER_ID, word)
+        else:
+            outs = await driver.text(CONSOLE_USER_ID, line)
+        new_buttons = show(outs)
+        if outs:
+            buttons = new_buttons
+
+
+def _stdin_line() -> str | None:
+    try:
+        print("> ", end="", flush=True)
+        return input()
+    except EOFError:
+        return None
+
+
+async def main(settings) -> None:
+    async with Storage(settings.database_path) as storage:
+        driver = Driver(storage, timezone=settings.tz, language=settings.language)
+        await run_console(storage, driver)

@@ -1,0 +1,193 @@
+"""The one generic driver: load a user's interview, run the engine, store the
+answers, present the reply. Telegram, the console and the tests all go
+through it; there is no per-question code anywhere in the shell."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flows import engine
+from flows.assumptions import DEFAULT_ASSUMPTIONS, Assumptions
+from flows.diagnosis import DIAGNOSIS
+from flows.engine import Back, Deepen, Edit, Event, Resume, Skip, State
+from flows.flow import Context, Flow
+from flows.messages import Msg, msg
+
+from .i18n import Renderer
+from .presenter import Button, Outgoing, pack, present, summary_texts
+from .storage import Storage
+
+SKIP_WORDS = {"跳过", "skip", "默认", "用默认", "保持"}
+BACK_WORDS = {"上一步", "返回", "back"}
+COMMANDS = ("start", "restart", "back", "skip", "edit", "deepen", "summary", "mydata", "delete", "help", "cancel")
+
+
+def figures_json(outcome) -> dict:
+    """The outcome's figures as JSON-ready data (Decimal as strings)."""
+
+    def default(o):
+        if isinstance(o, Decimal):
+            return str(o)
+        raise TypeError(type(o))
+
+    raw = {"diagnosis": dataclasses.asdict(outcome.diagnosis), "profile": dataclasses.asdict(outcome.profile),
+           "assumptions": outcome.assumptions.model_dump(mode="json")}
+    return json.loads(json.dumps(raw, default=default))
+
+
+class Driver:
+    def __init__(self, storage: Storage, *, flow: Flow = DIAGNOSIS, assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+                 timezone: str = "Asia/Shanghai", language: str = "zh_CN",
+                 today: Callable[[], date] | None = None) -> None:
+        self.storage = storage
+        self.flow = flow
+        self.assumptions = assumptions
+        self.tz = ZoneInfo(timezone)
+        self.renderer = Renderer(language)
+        self._today = today or (lambda: datetime.now(self.tz).date())
+
+    def context(self) -> Context:
+        return Context(today=self._today(), assumptions=self.assumptions, label=self.renderer)
+
+    def _say(self, *keys: str | Msg) -> list[Outgoing]:
+        return [Outgoing(self.renderer.lines(k if isinstance(k, Msg) else msg(k) for k in keys))]
+
+    # --- the interview -------------------------------------------------------
+
+    async def handle(self, user_id: int, event: Event) -> list[Outgoing]:
+        session = await self.storage.current_session(user_id)
+        ctx = self.context()
+        if session is None:
+            state, reply = engine.start(self.flow, ctx)
+            if not isinstance(event, Resume):
+                state, reply = engine.handle(self.flow, state, event, ctx)
+        else:
+            state, reply = engine.handle(self.flow, session.state, event, ctx)
+        if reply.ignored:
+            return []
+        await self._store(user_id, session, state, reply)
+        return present(reply, self.renderer)
+
+    async def _store(self, user_id: int, session, state: State, reply: engine.Reply) -> None:
+        if state.status == "declined":
+            # Declining consent keeps nothing, not even the fact of asking.
+            await self.storage.delete_user(user_id)
+            return
+        before = session.state.answers if session else {}
+        if not state.answers and not before:
+            return  # nothing personal yet: don't create rows before consent
+        changed = {k: v for k, v in state.answers.items() if before.get(k, object()) != v}
+        removed = [k for k in before if k not in state.answers]
+        figures = figures_json(reply.outcome) if reply.outcome is not None else None
+        await self.storage.save_session(user_id, session.id if session else None, state, changed, removed, figures)
+
+    # --- commands ------------------------------------------------------------
+
+    async def command(self, user_id: int, name: str, arg: str = "") -> list[Outgoing]:
+        name = name.lower()
+        if name == "start":
+            session = await self.storage.current_session(user_id)
+            if session is None or session.state.status == "declined":
+                return await self.handle(user_id, engine.Restart())
+            return self._say("start.welcome_back") + await self.handle(user_id, Resume())
+        if name == "restart":
+            return await self.handle(user_id, engine.Restart())
+        if name == "back":
+            return await self.handle(user_id, Back())
+        if name == "skip":
+            return await self.handle(user_id, Skip())
+        if name == "edit":
+            return await self.handle(user_id, Edit(arg or None))
+        if name == "deepen":
+            return await self.handle(user_id, Deepen())
+        if name == "summary":
+            return await self.summary(user_id)
+        if name == "mydata":
+            return await self.my_data(user_id)
+        if name == "delete":
+            return await self.confirm_delete(user_id)
+        if name == "cancel":
+            return self._say("cancel.paused")
+        return self._say("help.text")
+
+    async def summary(self, user_id: int) -> list[Outgoing]:
+        session = await self.storage.current_session(user_id)
+        outcome = self.outcome(session.state) if session else None
+        if outcome is None:
+            return self._say("summary.none")
+        return [Outgoing(t) for t in summary_texts(outcome, self.renderer)]
+
+    def outcome(self, state: State):
+        """The diagnosis for a state whose interview part is complete, else None."""
+        ctx = self.context()
+        step = engine.current_step(self.flow, state)
+        if state.status == "declined" or (step is not None and step.phase == "interview") or not self.flow.conclude:
+            return None
+        values, assumed = engine.resolved_answers(self.flow, state, ctx)
+        return self.flow.conclude(values, assumed, ctx)
+
+    async def my_data(self, user_id: int) -> list[Outgoing]:
+        data = await self.storage.user_data(user_id)
+        session = await self.storage.current_session(user_id)
+        if data["client"] is None or session is None:
+            return self._say("mydata.none")
+        r = self.renderer
+        lines = [r(msg("mydata.header", user_id=user_id)),
+                 r(msg("mydata.consent", at=data["client"]["consent_at"] or "—"))]
+        for item in engine.editable(self.flow, session.state):
+            lines.append(r(msg("mydata.item", question=item.question, value=item.value)))
+        lines.append(r(msg("mydata.counts", sessions=len(data["sessions"]), results=len(data["results"]))))
+        lines.append(r(msg("mydata.footer")))
+        return [Outgoing(t) for t in pack(lines, 4096)]
+
+    async def confirm_delete(self, user_id: int) -> list[Outgoing]:
+        session = await self.storage.current_session(user_id)
+        if session is None:
+            return self._say("mydata.none")
+        r = self.renderer
+        # The buttons name the session they were shown for: a press on an old
+        # confirmation, after a new interview began, deletes nothing.
+        buttons = [[Button(r.text("delete.yes"), f"d|yes|{session.id}"), Button(r.text("delete.no"), "d|no")]]
+        return [Outgoing(r.text("delete.confirm"), buttons)]
+
+    async def delete(self, user_id: int, session_id: str) -> list[Outgoing]:
+        session = await self.storage.current_session(user_id)
+        if session is None or str(session.id) != session_id:
+            return []
+        await self.storage.delete_user(user_id)
+        return self._say("delete.done")
+
+    async def text(self, user_id: int, text: str) -> list[Outgoing]:
+        """A typed message: the words for skip and back work like the buttons."""
+        word = text.strip().lower()
+        if word in SKIP_WORDS:
+            return await self.handle(user_id, Skip())
+        if word in BACK_WORDS:
+            return await self.handle(user_id, Back())
+        return await self.handle(user_id, engine.Answer(text))
+
+    # --- callback buttons ----------------------------------------------------
+
+    async def button(self, user_id: int, data: str) -> list[Outgoing]:
+        """Run a button's callback data (see presenter); unknown data does nothing."""
+        kind, _, rest = data.partition("|")
+        if kind == "a":
+            step, _, option = rest.partition("|")
+            return await self.handle(user_id, engine.Answer(option, step=step))
+        if kind == "s":
+            return await self.handle(user_id, Skip(step=rest))
+        if kind == "b":
+            return await self.handle(user_id, Back(step=rest))
+        if kind == "e":
+            return await self.handle(user_id, Edit(rest))
+        if kind == "d":
+            answer, _, session_id = rest.partition("|")
+            if answer != "yes":
+                return self._say("delete.cancelled")
+            return await self.delete(user_id, session_id)
+        return []

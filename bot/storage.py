@@ -1,0 +1,235 @@
+"""SQLite storage (aiosqlite, WAL) with numbered schema migrations.
+
+One connection per process; every write is one transaction under a lock, so
+the statements of two chats handled concurrently never share a commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from flows.engine import State
+
+# Each entry moves the schema one version up; never edit a released one.
+MIGRATIONS: tuple[str, ...] = (
+    # 1: clients, interview sessions, answers, results
+    """
+    CREATE TABLE clients (
+        user_id     INTEGER PRIMARY KEY,
+        language    TEXT NOT NULL DEFAULT 'zh_CN',
+        consent_at  TEXT,
+        created_at  TEXT NOT NULL
+    );
+    CREATE TABLE sessions (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id      INTEGER NOT NULL REFERENCES clients(user_id) ON DELETE CASCADE,
+        flow         TEXT NOT NULL,
+        state        TEXT NOT NULL,
+        status       TEXT NOT NULL,
+        started_at   TEXT NOT NULL,
+        updated_at   TEXT NOT NULL,
+        completed_at TEXT
+    );
+    CREATE INDEX sessions_by_user ON sessions(user_id, id);
+    CREATE TABLE answers (
+        session_id  INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        key         TEXT NOT NULL,
+        value       TEXT NOT NULL,
+        answered_at TEXT NOT NULL,
+        PRIMARY KEY (session_id, key)
+    );
+    CREATE TABLE results (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id  INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        user_id     INTEGER NOT NULL REFERENCES clients(user_id) ON DELETE CASCADE,
+        created_at  TEXT NOT NULL,
+        figures     TEXT NOT NULL
+    );
+    CREATE INDEX results_by_user ON results(user_id, id);
+    """,
+    # 2: updates already handled, so a repeated update_id changes nothing
+    """
+    CREATE TABLE processed_updates (
+        update_id    INTEGER PRIMARY KEY,
+        processed_at TEXT NOT NULL
+    );
+    """,
+)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Session:
+    id: int
+    state: State
+
+
+class Storage:
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._db: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise RuntimeError("Storage.open() was not called")
+        return self._db
+
+    async def open(self) -> Storage:
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = await aiosqlite.connect(self.path)
+        await self.db.execute("PRAGMA journal_mode=WAL")
+        await self.db.execute("PRAGMA synchronous=NORMAL")  # durable across a process crash in WAL mode
+        await self.db.execute("PRAGMA foreign_keys=ON")
+        await self.migrate()
+        return self
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    async def __aenter__(self) -> Storage:
+        return await self.open()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def schema_version(self) -> int:
+        await self.db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        async with self.db.execute("SELECT MAX(version) FROM schema_version") as cur:
+            row = await cur.fetchone()
+        return row[0] or 0
+
+    async def migrate(self) -> None:
+        async with self._lock:
+            version = await self.schema_version()
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                await self.db.executescript(f"BEGIN;\n{script}\nINSERT INTO schema_version VALUES ({number});\nCOMMIT;")
+
+    # --- interview sessions --------------------------------------------------
+
+    async def current_session(self, user_id: int) -> Session | None:
+        async with self.db.execute(
+            "SELECT id, state FROM sessions WHERE user_id = ? ORDER BY id DESC LIMIT 1", (user_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else Session(row[0], State.model_validate_json(row[1]))
+
+    async def save_session(self, user_id: int, session_id: int | None, state: State,
+                           changed: dict[str, Any], removed: list[str], figures: dict | None = None) -> int:
+        """Persist the state and the answers that changed in one transaction;
+        returns the session id (new on the first save)."""
+        now = _now()
+        async with self._lock:
+            try:
+                await self.db.execute(
+                    "INSERT INTO clients (user_id, created_at) VALUES (?, ?) ON CONFLICT(user_id) DO NOTHING",
+                    (user_id, now),
+                )
+                if state.answers.get("consent") is True:
+                    await self.db.execute(
+                        "UPDATE clients SET consent_at = ? WHERE user_id = ? AND consent_at IS NULL", (now, user_id)
+                    )
+                completed = now if state.status == "done" else None
+                if session_id is None:
+                    cur = await self.db.execute(
+                        "INSERT INTO sessions (user_id, flow, state, status, started_at, updated_at, completed_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (user_id, state.flow, state.model_dump_json(), state.status, now, now, completed),
+                    )
+                    session_id = cur.lastrowid
+                else:
+                    await self.db.execute(
+                        "UPDATE sessions SET state = ?, status = ?, updated_at = ?,"
+                        " completed_at = COALESCE(?, completed_at) WHERE id = ? AND user_id = ?",
+                        (state.model_dump_json(), state.status, now, completed, session_id, user_id),
+                    )
+                if changed:
+                    await self.db.executemany(
+                        "INSERT INTO answers (session_id, key, value, answered_at) VALUES (?, ?, ?, ?)"
+                        " ON CONFLICT(session_id, key) DO UPDATE SET value = excluded.value,"
+                        " answered_at = excluded.answered_at",
+                        [(session_id, k, json.dumps(v, ensure_ascii=False), now) for k, v in changed.items()],
+                    )
+                if removed:
+                    await self.db.executemany(
+                        "DELETE FROM answers WHERE session_id = ? AND key = ?", [(session_id, k) for k in removed]
+                    )
+                if figures is not None:
+                    await self.db.execute(
+                        "INSERT INTO results (session_id, user_id, created_at, figures) VALUES (?, ?, ?, ?)",
+                        (session_id, user_id, now, json.dumps(figures, ensure_ascii=False)),
+                    )
+                await self.db.commit()
+            except BaseException:
+                await self.db.rollback()
+                raise
+        return session_id
+
+    # --- privacy -------------------------------------------------------------
+
+    async def user_data(self, user_id: int) -> dict[str, Any]:
+        """Everything stored about one user (for /mydata)."""
+        data: dict[str, Any] = {"client": None, "sessions": [], "results": []}
+        async with self.db.execute(
+            "SELECT language, consent_at, created_at FROM clients WHERE user_id = ?", (user_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        if row:
+            data["client"] = {"language": row[0], "consent_at": row[1], "created_at": row[2]}
+        async with self.db.execute(
+            "SELECT id, flow, status, started_at, updated_at, completed_at FROM sessions WHERE user_id = ? ORDER BY id",
+            (user_id,),
+        ) as cur:
+            sessions = await cur.fetchall()
+        for sid, flow, status, started, updated, completed in sessions:
+            async with self.db.execute(
+                "SELECT key, value, answered_at FROM answers WHERE session_id = ? ORDER BY answered_at, key", (sid,)
+            ) as cur:
+                answers = {k: json.loads(v) for k, v, _ in await cur.fetchall()}
+            data["sessions"].append({"id": sid, "flow": flow, "status": status, "started_at": started,
+                                     "updated_at": updated, "completed_at": completed, "answers": answers})
+        async with self.db.execute(
+            "SELECT session_id, created_at FROM results WHERE user_id = ? ORDER BY id", (user_id,)
+        ) as cur:
+            data["results"] = [{"session_id": s, "created_at": c} for s, c in await cur.fetchall()]
+        return data
+
+    async def delete_user(self, user_id: int) -> None:
+        async with self._lock:
+            try:
+                await self.db.execute("DELETE FROM results WHERE user_id = ?", (user_id,))
+                await self.db.execute(
+                    "DELETE FROM answers WHERE session_id IN (SELECT id FROM sessions WHERE user_id = ?)", (user_id,)
+                )
+                await self.db.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
+                await self.db.execute("DELETE FROM clients WHERE user_id = ?", (user_id,))
+                await self.db.commit()
+            except BaseException:
+                await self.db.rollback()
+                raise
+
+    # --- duplicate updates ---------------------------------------------------
+
+    async def claim_update(self, update_id: int) -> bool:
+        """True the first time an update id is seen, False for a repeat."""
+        async with self._lock:
+            cur = await self.db.execute(
+                "INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (update_id, _now()),
+            )
+            await self.db.commit()
+            return cur.rowcount == 1
