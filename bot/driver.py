@@ -139,7 +139,7 @@ class Driver:
         r = self.renderer
         lines = [r(msg("mydata.header", user_id=user_id)),
                  r(msg("mydata.consent", at=data["client"]["consent_at"] or "—"))]
-        for item in engine.editable(self.flow, session.state):
+        for item in engine.editable(self.flow, session.state, self.context()):
             lines.append(r(msg("mydata.item", question=item.question, value=item.value)))
         lines.append(r(msg("mydata.counts", sessions=len(data["sessions"]), results=len(data["results"]))))
         lines.append(r(msg("mydata.footer")))

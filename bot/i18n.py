@@ -48,16 +48,21 @@ def catalog_keys(language: str = DEFAULT_LANGUAGE) -> set[str]:
 class Renderer:
     """Turns ``Msg`` objects into text in one language."""
 
-    def __init__(self, language: str = DEFAULT_LANGUAGE) -> None:
+    def __init__(self, language: str = DEFAULT_LANGUAGE, strict: bool = False) -> None:
         self.language = language
         self.locale = Locale.parse(language)
         self._t = translations(language)
+        # Strict (tests): a message id missing from the catalog is an error,
+        # not a symbolic key shown to a client.
+        self._known = catalog_keys(language) if strict else None
 
     def text(self, key: str) -> str:
+        if self._known is not None and key not in self._known:
+            raise KeyError(f"message id {key!r} is not in the {self.language} catalog")
         return self._t.gettext(key)
 
     def __call__(self, m: Msg) -> str:
-        template = self._t.gettext(m.key)
+        template = self.text(m.key)
         if not m.params:
             return template
         return template.format(**{k: self.value(v) for k, v in m.params.items()})
@@ -85,7 +90,7 @@ class Renderer:
         else:
             text = "¥" + format_decimal(amount, format="#,##0", locale=self.locale)
         if m.per:
-            text += self._t.gettext(f"money.per.{m.per}")
+            text += self.text(f"money.per.{m.per}")
         return text
 
     def lines(self, msgs: Iterable[Msg]) -> str:

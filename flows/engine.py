@@ -26,7 +26,11 @@ class State(BaseModel):
 
     flow: str
     answers: dict[str, Any] = Field(default_factory=dict)
-    history: list[str] = Field(default_factory=list)  # keys in the order answered, for "back"
+    # Skipped steps take their default when the outcome is computed, so a
+    # default that follows other answers (family income = own + spouse's)
+    # stays right when those answers are edited; the summary lists them.
+    skipped: list[str] = Field(default_factory=list)
+    history: list[str] = Field(default_factory=list)  # keys in the order answered or skipped, for "back"
     # Answers taken back by "back" or "edit", offered again as a one-tap "keep".
     stash: dict[str, Any] = Field(default_factory=dict)
     status: Literal["active", "declined", "done"] = "active"
@@ -125,7 +129,7 @@ def applicable(flow: Flow, answers: Answers, *, all_depths: bool = False) -> lis
 
 def current_step(flow: Flow, state: State) -> Step | None:
     for step in applicable(flow, state.answers):
-        if step.key not in state.answers:
+        if step.key not in state.answers and step.key not in state.skipped:
             return step
     return None
 
@@ -136,7 +140,8 @@ def _prune(flow: Flow, state: State) -> None:
     keep = {s.key for s in applicable(flow, state.answers, all_depths=True)}
     for key in [k for k in state.answers if k not in keep]:
         del state.answers[key]
-    state.history = [k for k in state.history if k in state.answers]
+    state.skipped = [k for k in state.skipped if k in keep]
+    state.history = [k for k in state.history if k in state.answers or k in state.skipped]
     state.stash = {k: v for k, v in state.stash.items() if k in keep}
 
 
@@ -279,15 +284,11 @@ def handle(flow: Flow, state: State, event: Event, ctx: Context) -> tuple[State,
         return state, Reply(ignored=True)
 
     if isinstance(event, Skip):
-        if step.key in state.stash:
-            value = state.stash[step.key]
-        elif step.has_default:
-            value = step.default_value(state.answers, ctx)
-        else:
-            reply = Reply(notes=[msg("error.no_default")])
-            reply.question = _question(flow, state, step, ctx)
-            return state, reply
-        return _record(flow, state, step, value, ctx, Reply())
+        if step.key in state.stash:  # "keep": the earlier answer stands
+            return _record(flow, state, step, state.stash[step.key], ctx, Reply())
+        if not step.has_default:
+            return state, Reply(notes=[msg("error.no_default")], question=_question(flow, state, step, ctx))
+        return _record(flow, state, step, None, ctx, Reply(), skipped=True)
 
     try:
         parsed = read_answer(step, event.text, state.answers, ctx)
@@ -300,11 +301,16 @@ def handle(flow: Flow, state: State, event: Event, ctx: Context) -> tuple[State,
     return _record(flow, state, step, parsed.value, ctx, reply)
 
 
-def _record(flow: Flow, state: State, step: Step, value: Any, ctx: Context, reply: Reply) -> tuple[State, Reply]:
+def _record(flow: Flow, state: State, step: Step, value: Any, ctx: Context, reply: Reply,
+            skipped: bool = False) -> tuple[State, Reply]:
     if flow.consent_key and step.key == flow.consent_key and value is False:
         # Declining ends politely and keeps nothing.
         return State(flow=flow.name, status="declined"), Reply(notes=[msg("consent.declined")])
-    state.answers[step.key] = value
+    if skipped:
+        state.answers.pop(step.key, None)
+        state.skipped.append(step.key)
+    else:
+        state.answers[step.key] = value
     state.stash.pop(step.key, None)
     state.history = [k for k in state.history if k != step.key] + [step.key]
     if step.phase == "interview":
@@ -341,23 +347,34 @@ def _back(flow: Flow, state: State, ctx: Context) -> tuple[State, Reply]:
 
 
 def _take_back(flow: Flow, state: State, key: str) -> None:
-    state.stash[key] = state.answers.pop(key)
+    if key in state.skipped:
+        state.skipped.remove(key)
+    else:
+        state.stash[key] = state.answers.pop(key)
     state.history = [k for k in state.history if k != key]
     step = next((s for s in applicable(flow, state.answers, all_depths=True) if s.key == key), None)
     if step is not None and step.phase == "interview":
         state.summary_due = True
 
 
-def editable(flow: Flow, state: State) -> list[EditItem]:
+def editable(flow: Flow, state: State, ctx: Context) -> list[EditItem]:
+    """Answered and skipped steps, in flow order, with their current values."""
     items = []
     for step in applicable(flow, state.answers):
-        if step.key in state.answers and step.key != flow.consent_key:
-            items.append(EditItem(step.key, msg(step.label_key, **step.params), describe(step, state.answers[step.key])))
+        if step.key == flow.consent_key:
+            continue
+        if step.key in state.answers:
+            value = describe(step, state.answers[step.key])
+        elif step.key in state.skipped:
+            value = msg("value.default", value=describe(step, step.default_value(state.answers, ctx)))
+        else:
+            continue
+        items.append(EditItem(step.key, msg(step.label_key, **step.params), value))
     return items
 
 
 def _edit(flow: Flow, state: State, key: str | None, ctx: Context) -> tuple[State, Reply]:
-    items = editable(flow, state)
+    items = editable(flow, state, ctx)
     if key is None:
         if not items:
             return state, _advance(flow, state, ctx, Reply(notes=[msg("edit.nothing")]))

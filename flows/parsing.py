@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any, Literal
 
 from .messages import Money, Msg, msg
@@ -63,7 +63,7 @@ def parse_number(text: str) -> Decimal:
     Raises ParseError("error.negative") for a minus sign, ("error.not_number")
     for anything else that is not a number.
     """
-    s = normalize(text).lower().replace(" ", "")
+    s = _squeeze(normalize(text)).lower()
     if s.startswith(("-", "负", "−")):
         raise ParseError(msg("error.negative"))
     s = _THOUSANDS.sub("", s)
@@ -72,7 +72,12 @@ def parse_number(text: str) -> Decimal:
     if not tokens or "".join(tokens) != s:
         raise ParseError(msg("error.not_number"))
     tokens = _join_chinese_decimal(tokens)
+    # Exact for any length we accept, so a bound check never sees a rounded value.
+    with localcontext(prec=2 * MAX_ANSWER_CHARS):
+        return _read_tokens(tokens)
 
+
+def _read_tokens(tokens: list[str]) -> Decimal:
     total = Decimal(0)  # everything closed by 亿 / 万
     section = Decimal(0)  # the part below 万 being built
     number: Decimal | None = None
@@ -125,6 +130,13 @@ def _join_chinese_decimal(tokens: list[str]) -> list[str]:
     return tokens[: i - 1] + [joined] + tokens[j:]
 
 
+def _squeeze(s: str) -> str:
+    """Drop spaces ("30 万"), but "3 5" is two numbers, not 35."""
+    if re.search(r"\d\s+\d", s):
+        raise ParseError(msg("error.not_number"))
+    return re.sub(r"\s+", "", s)
+
+
 # --- money -------------------------------------------------------------------
 
 Period = Literal["year", "month"]
@@ -146,7 +158,10 @@ def parse_money(text: str, period: Period | None = None) -> Parsed:
         return Parsed(0)
     given: Period | None = None
     # Strip the period marker first: in 万/月, 月 is not part of the number.
-    core = s.replace(" ", "")
+    try:
+        core = _squeeze(s)
+    except ParseError:
+        raise ParseError(msg("error.not_money")) from None
     for pattern, p in ((_MONTHLY, "month"), (_YEARLY, "year")):
         stripped = pattern.sub("", core)
         if stripped != core:
@@ -176,7 +191,11 @@ def parse_money(text: str, period: Period | None = None) -> Parsed:
 
 def parse_whole(text: str) -> Parsed:
     """A whole number (a count, an age): 3, 三, 35岁, 2个, 一百."""
-    s = re.sub(r"(岁|周岁|个|人|位|年|名)$", "", normalize(text).replace(" ", ""))
+    s = normalize(text)
+    try:
+        s = re.sub(r"(岁|周岁|个|人|位|年|名)$", "", _squeeze(s))
+    except ParseError:
+        raise ParseError(msg("error.not_whole")) from None
     if s in _NOTHING:
         return Parsed(0)
     try:

@@ -1,0 +1,38 @@
+"""The console channel end to end: the same driver, a real SQLite file."""
+
+import io
+
+from bot.console import run_console
+from bot.driver import Driver
+from bot.storage import Storage
+from tests.helpers import TODAY
+
+QUICK = ["1", "1", "1991-01-10", "2", "15万", "1", "5", "40万", "20万", "150万", "60万", "50万", "20万", "20万"]
+
+
+async def run(db, lines):
+    feed = iter(lines)
+    out = io.StringIO()
+    async with Storage(db) as storage:
+        driver = Driver(storage, today=lambda: TODAY)
+        await run_console(storage, driver, read=lambda: next(feed, None), write=out)
+    return out.getvalue()
+
+
+async def test_console_interview_end_to_end_and_resume(tmp_path):
+    db = tmp_path / "diag.sqlite3"
+    first = await run(db, QUICK[:8] + ["quit"])
+    assert "第8/" in first and "您本人的税后年收入" in first
+    # A new process on the same file resumes at the same question.
+    second = await run(db, ["abc"] + QUICK[8:] + ["2", "2"])
+    assert "欢迎回来" in second
+    assert "没能看懂这个金额" in second  # "abc" for 家庭年生活开支, asked again
+    assert "缺口 C = A − B = 495万 − 110万 = 385万" in second  # quick: no parents, education
+    assert "谢谢您!诊断已完成并保存。" in second
+
+
+async def test_console_back_and_skip_use_letters_so_numbers_stay_numbers(tmp_path):
+    out = await run(tmp_path / "d.sqlite3", ["1", "1", "1991-01-10", "1", "1", "b", "s"])
+    # "1" to 孩子数量 is one child (its age is asked next), not the back button.
+    assert "第1个孩子今年几岁?" in out
+    assert out.count("您有几个孩子?") >= 2  # b went back to it; s kept the answer

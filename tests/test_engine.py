@@ -1,0 +1,233 @@
+"""The state machine: conditions, repetition, back / skip / edit / restart,
+quick vs full depth, stale buttons, consent."""
+
+from flows import engine
+from flows.diagnosis import DIAGNOSIS
+from flows.engine import Answer, Back, Deepen, Edit, Restart, Resume, Skip
+from tests.helpers import CTX, SKIP, interview, step_of
+
+QUICK_SINGLE = ["是", "quick", "1990-05-01", "未婚", "0", "20万", "10万", "0", "10万", "0", "0", "3万"]
+
+
+def go(state, *events):
+    reply = None
+    for event in events:
+        state, reply = engine.handle(DIAGNOSIS, state, event, CTX)
+    return state, reply
+
+
+def test_quick_depth_asks_about_ten_questions_and_lists_the_rest_as_assumptions():
+    state, reply, outcome, asked = interview(QUICK_SINGLE)
+    assert asked == ["consent", "depth", "birth_date", "marital", "children_count", "income", "living_expenses",
+                     "mortgage", "savings", "life_cover", "ci_cover", "budget"]
+    assert step_of(reply) == "contact_ok" and outcome is not None
+    assumed = [key for key, _, _ in outcome.assumed]
+    assert "retirement_age" in assumed and "retirement_spending" in assumed and "parents_count" in assumed
+    assert "spouse_income" not in assumed  # not married: the step does not apply at all
+
+
+def test_spouse_questions_only_when_married():
+    _, reply, _, _ = interview(["是", "full", "王", "1990-05-01", "男", "已婚"])
+    assert step_of(reply) == "spouse_age"
+    _, reply, _, _ = interview(["是", "full", "王", "1990-05-01", "男", "未婚"])
+    assert step_of(reply) == "children_count"
+
+
+def test_one_group_of_questions_per_child_and_per_parent():
+    answers = ["是", "full", "王", "1985-01-01", "男", "未婚", "3", "10", "8", "2", SKIP, "2", "70", "1万", "66", "2万"]
+    state, reply, _, asked = interview(answers)
+    assert asked[6:] == ["children_count", "child.1.age", "child.2.age", "child.3.age", "support_end_age",
+                         "parents_count", "parent.1.age", "parent.1.support", "parent.2.age", "parent.2.support"]
+    assert step_of(reply) == "income"
+    assert state.answers["child.3.age"] == 2 and state.answers["parent.2.support"] == 20_000
+
+
+def test_progress_counts_the_applicable_questions():
+    state, reply = engine.start(DIAGNOSIS, CTX)
+    assert reply.question.progress == (1, 14)  # quick-depth count until depth is chosen
+    _, reply, _, _ = interview(QUICK_SINGLE[:4])
+    n, total = reply.question.progress
+    assert n == 5 and total == 14
+
+
+def test_bad_answer_repeats_the_same_question_with_a_hint():
+    state, reply, _, _ = interview(QUICK_SINGLE[:5])
+    assert step_of(reply) == "income"
+    for bad, key in [("abc", "error.not_money"), ("-3万", "error.negative"), ("200亿", "error.too_large"),
+                     ("x" * 5000, "error.too_long"), ("😀", "error.not_money"), ("", "error.empty")]:
+        new_state, reply = go(state, Answer(bad))
+        assert new_state == state
+        assert reply.notes[0].key == key and reply.notes[1].key == "hint.money_year"
+        assert step_of(reply) == "income"
+
+
+def test_zero_where_invalid_and_absurd_ages():
+    state, reply, _, _ = interview(QUICK_SINGLE[:6])
+    assert step_of(reply) == "living_expenses"
+    _, reply = go(state, Answer("0"))
+    assert reply.notes[0].key == "error.too_small"
+    state, _, _, _ = interview(QUICK_SINGLE[:2])
+    for bad, key in [("2030-01-01", "error.birth_future"), ("2015-01-01", "error.client_age"),
+                     ("1900-01-01", "error.client_age"), ("1990-02-30", "error.no_such_date")]:
+        _, reply = go(state, Answer(bad))
+        assert reply.notes[0].key == key, bad
+
+
+def test_monthly_answer_to_a_yearly_question_is_converted_and_said():
+    state, _, _, _ = interview(QUICK_SINGLE[:6])
+    state, reply = go(state, Answer("8000/月"))
+    assert state.answers["living_expenses"] == 96_000
+    assert reply.notes[0].key == "note.month_to_year" and step_of(reply) == "mortgage"
+
+
+def test_back_offers_the_previous_answer_and_keep_restores_it():
+    state, reply, _, _ = interview(QUICK_SINGLE[:7])
+    assert step_of(reply) == "mortgage"
+    state, reply = go(state, Back())
+    assert step_of(reply) == "living_expenses" and reply.question.keeps_previous
+    assert "living_expenses" not in state.answers
+    state, reply = go(state, Back(), Back())
+    assert step_of(reply) == "children_count"
+    state, reply = go(state, Skip(), Skip())  # keep, keep
+    assert step_of(reply) == "living_expenses" and state.answers["income"] == 200_000
+    state, reply = go(state, Answer("12万"))
+    assert state.answers["living_expenses"] == 120_000 and step_of(reply) == "mortgage"
+
+
+def test_back_at_the_first_question_says_so():
+    state, reply = engine.start(DIAGNOSIS, CTX)
+    state, reply = go(state, Back())
+    assert reply.notes[0].key == "back.at_start" and step_of(reply) == "consent"
+
+
+def test_skip_takes_the_default_and_required_questions_cannot_be_skipped():
+    state, reply, _, _ = interview(QUICK_SINGLE[:2])
+    _, reply = go(state, Skip())
+    assert reply.notes[0].key == "error.no_default" and step_of(reply) == "birth_date"
+    state, _, _, _ = interview(QUICK_SINGLE[:7])
+    state, reply = go(state, Skip())  # mortgage: default 0
+    assert "mortgage" in state.skipped and step_of(reply) == "savings"
+
+
+def test_a_second_tap_on_a_button_does_nothing():
+    state, reply, _, _ = interview(QUICK_SINGLE[:3])
+    assert step_of(reply) == "marital"
+    state2, reply = go(state, Answer("single", step="marital"))
+    state3, reply = go(state2, Answer("married", step="marital"))  # the same message's other button
+    assert reply.ignored and state3 == state2
+    _, reply = go(state2, Back(step="marital"))  # a stale back button
+    assert reply.ignored
+    _, reply = go(state2, Skip(step="marital"))
+    assert reply.ignored
+
+
+def test_edit_from_the_summary_asks_only_what_the_change_requires():
+    answers = ["是", "quick", "1990-05-01", "已婚", "0", "1", "4", "30万", "20万", "0", "10万", "0", "0", "5万"]
+    state, reply, first, _ = interview(answers)
+    assert step_of(reply) == "contact_ok"
+    _, menu = go(state, Edit())
+    assert [i.key for i in menu.edit_menu][:4] == ["depth", "birth_date", "marital", "spouse_income"]
+    state, reply = go(state, Edit("children_count"))
+    assert step_of(reply) == "children_count" and reply.question.keeps_previous
+    state, reply = go(state, Answer("3"))
+    assert step_of(reply) == "child.2.age"
+    state, reply = go(state, Answer("2"))
+    state, reply = go(state, Answer("0"))
+    # Back to where the client was, with an updated summary.
+    assert step_of(reply) == "contact_ok" and reply.outcome is not None
+    assert reply.outcome.diagnosis.support_years == 22  # youngest now 0
+    assert first.diagnosis.support_years == 18
+
+
+def test_fewer_children_prunes_their_answers():
+    answers = ["是", "quick", "1990-05-01", "未婚", "2", "3", "6", "30万", "20万", "0", "10万", "0", "0", "5万"]
+    state, _, _, _ = interview(answers)
+    state, reply = go(state, Edit("children_count"), Answer("1"))
+    assert "child.2.age" not in state.answers and state.answers["child.1.age"] == 3
+    assert step_of(reply) == "contact_ok"
+
+
+def test_married_to_single_drops_spouse_answers():
+    answers = ["是", "quick", "1990-05-01", "已婚", "10万", "0", "30万", "20万", "0", "10万", "0", "0", "5万"]
+    state, _, outcome, _ = interview(answers)
+    assert outcome.profile.family_income == 400_000
+    state, reply = go(state, Edit("marital"), Answer("未婚"))
+    assert "spouse_income" not in state.answers
+    assert reply.outcome.profile.family_income == 300_000
+
+
+def test_skipped_default_follows_later_edits():
+    # family income skipped = own + spouse's; editing the spouse's income moves it.
+    answers = ["是", "full", SKIP, "1990-05-01", SKIP, "已婚", SKIP, "10万", "0", "0", "30万", SKIP]
+    state, reply, _, _ = interview(answers)
+    assert "family_income" in state.skipped and step_of(reply) == "living_expenses"
+    values, assumed = engine.resolved_answers(DIAGNOSIS, state, CTX)
+    assert values["family_income"] == 400_000 and "family_income" in assumed
+    state, _ = go(state, Edit("spouse_income"), Answer("20万"))
+    values, _ = engine.resolved_answers(DIAGNOSIS, state, CTX)
+    assert values["family_income"] == 500_000
+
+
+def test_family_income_below_own_income_is_questioned():
+    answers = ["是", "full", SKIP, "1990-05-01", SKIP, "未婚", "0", "0", "30万"]
+    state, reply, _, _ = interview(answers)
+    _, reply = go(state, Answer("20万"))
+    assert reply.notes[0].key == "error.family_below_own" and step_of(reply) == "family_income"
+
+
+def test_restart_clears_everything():
+    state, _, _, _ = interview(QUICK_SINGLE)
+    state, reply = go(state, Restart())
+    assert state.answers == {} and step_of(reply) == "consent"
+
+
+def test_declining_consent_keeps_nothing():
+    state, reply = engine.start(DIAGNOSIS, CTX)
+    state, reply = go(state, Answer("不同意"))
+    assert state.status == "declined" and state.answers == {}
+    assert reply.notes[0].key == "consent.declined" and reply.question is None
+    state, reply = go(state, Answer("30万"))
+    assert reply.notes[0].key == "consent.declined_again"
+    state, reply = go(state, Restart())
+    assert step_of(reply) == "consent"
+
+
+def test_quick_result_deepens_without_reasking():
+    state, _, quick, _ = interview(QUICK_SINGLE + ["否", "否"])
+    assert state.status == "done" and quick.quick
+    state, reply = go(state, Deepen())
+    assert reply.notes[0].key == "deepen.started"
+    answered_before = set(state.answers) | set(state.skipped)
+    asked = []
+    while reply.outcome is None:
+        asked.append(step_of(reply))
+        state, reply = go(state, Skip())
+    assert asked == ["name", "gender", "parents_count", "family_income", "other_debts",
+                     "debt_payment", "support_years", "retirement_age", "retirement_spending", "pension",
+                     "other_assets", "has_medical", "retirement_savings", "priorities"]
+    assert not set(asked) & answered_before
+    assert not reply.outcome.quick and state.status == "done"
+    assert state.answers["income"] == 200_000
+
+
+def test_done_interview_answers_text_with_a_hint_and_resume_repeats_the_question():
+    state, _, _, _ = interview(QUICK_SINGLE + ["否", "否"])
+    _, reply = go(state, Answer("hello"))
+    assert reply.notes[0].key == "done.hint"
+    state, reply, _, _ = interview(QUICK_SINGLE[:5])
+    state2, reply2 = go(state, Resume())
+    assert state2 == state and step_of(reply2) == step_of(reply)
+
+
+def test_engine_does_not_mutate_its_input():
+    state, _, _, _ = interview(QUICK_SINGLE[:6])
+    before = state.model_dump()
+    go(state, Answer("10万"))
+    go(state, Back())
+    assert state.model_dump() == before
+
+
+def test_every_step_a_quick_interview_skips_has_a_default():
+    for step in DIAGNOSIS.expand({"children_count": 2, "parents_count": 2}):
+        if not step.quick and step.key not in ("parent.1.age", "parent.2.age"):
+            assert step.has_default, step.key
