@@ -4,7 +4,6 @@ so quitting and running again resumes at the same question."""
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Callable
 from typing import TextIO
