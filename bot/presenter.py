@@ -39,14 +39,23 @@ def answer_data(step: str, option: str) -> str:
 
 def present(reply: Reply, r: Renderer, limit: int = TELEGRAM_TEXT_LIMIT) -> list[Outgoing]:
     out: list[Outgoing] = []
-    if reply.notes:
-        out.append(Outgoing(r.lines(reply.notes)))
+    notes = r.lines(reply.notes) if reply.notes else ""
     if reply.outcome is not None:
+        if notes:
+            out.append(Outgoing(notes))
+            notes = ""
         out += [Outgoing(t) for t in summary_texts(reply.outcome, r, limit)]
     if reply.edit_menu is not None:
         out.append(edit_menu(reply.edit_menu, r))
     if reply.question is not None:
-        out.append(question(reply.question, r))
+        # A note ("没能看懂这个金额…", "已按每月…换算") travels with the question it is about.
+        asked = question(reply.question, r)
+        if notes:
+            asked.text = f"{notes}\n\n{asked.text}"
+            notes = ""
+        out.append(asked)
+    if notes:
+        out.append(Outgoing(notes))
     return out
 
 

@@ -98,6 +98,7 @@ class Storage:
 
     async def close(self) -> None:
         if self._db is not None:
+            await self._db.commit()  # pending update claims
             await self._db.close()
             self._db = None
 
@@ -122,11 +123,10 @@ class Storage:
     # --- interview sessions --------------------------------------------------
 
     async def current_session(self, user_id: int) -> Session | None:
-        async with self.db.execute(
+        rows = await self.db.execute_fetchall(
             "SELECT id, state FROM sessions WHERE user_id = ? ORDER BY id DESC LIMIT 1", (user_id,)
-        ) as cur:
-            row = await cur.fetchone()
-        return None if row is None else Session(row[0], State.model_validate_json(row[1]))
+        )
+        return Session(rows[0][0], State.model_validate_json(rows[0][1])) if rows else None
 
     async def save_session(self, user_id: int, session_id: int | None, state: State,
                            changed: dict[str, Any], removed: list[str], figures: dict | None = None) -> int:
@@ -135,16 +135,15 @@ class Storage:
         now = _now()
         async with self._lock:
             try:
-                await self.db.execute(
-                    "INSERT INTO clients (user_id, created_at) VALUES (?, ?) ON CONFLICT(user_id) DO NOTHING",
-                    (user_id, now),
-                )
-                if state.answers.get("consent") is True:
-                    await self.db.execute(
-                        "UPDATE clients SET consent_at = ? WHERE user_id = ? AND consent_at IS NULL", (now, user_id)
-                    )
                 completed = now if state.status == "done" else None
                 if session_id is None:
+                    # The first save of a user is the moment of consent: nothing is stored before it.
+                    consent_at = now if state.answers.get("consent") is True else None
+                    await self.db.execute(
+                        "INSERT INTO clients (user_id, consent_at, created_at) VALUES (?, ?, ?) ON CONFLICT(user_id)"
+                        " DO UPDATE SET consent_at = COALESCE(clients.consent_at, excluded.consent_at)",
+                        (user_id, consent_at, now),
+                    )
                     cur = await self.db.execute(
                         "INSERT INTO sessions (user_id, flow, state, status, started_at, updated_at, completed_at)"
                         " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -225,11 +224,16 @@ class Storage:
     # --- duplicate updates ---------------------------------------------------
 
     async def claim_update(self, update_id: int) -> bool:
-        """True the first time an update id is seen, False for a repeat."""
+        """True the first time an update id is seen, False for a repeat.
+
+        Not committed on its own: the claim becomes durable with the commit
+        that stores the update's answer (or the next commit of any chat), so
+        an update costs one commit, not two. After a crash, an update whose
+        answer was not committed is handled again, which is what we want."""
         async with self._lock:
-            cur = await self.db.execute(
-                "INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            rows = await self.db.execute_fetchall(
+                "INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)"
+                " ON CONFLICT DO NOTHING RETURNING update_id",
                 (update_id, _now()),
             )
-            await self.db.commit()
-            return cur.rowcount == 1
+        return bool(rows)

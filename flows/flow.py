@@ -95,16 +95,24 @@ class Flow:
     # flow's outcome once the interview part is complete.
     conclude: Callable[[dict[str, Any], list[str], Context], Any] | None = None
 
-    def expand(self, answers: Answers) -> list[Step]:
+    def expand(self, answers: Answers) -> tuple[Step, ...]:
         """The concrete steps for these answers, in order, conditions not yet applied."""
+        counts = tuple(int(answers.get(item.count_key) or 0) for item in self.items if isinstance(item, Repeat))
+        cache = self.__dict__.setdefault("_expanded", {})  # per flow, by repeat counts: a hot path
+        if counts not in cache:
+            cache[counts] = self._expand(counts)
+        return cache[counts]
+
+    def _expand(self, counts: tuple[int, ...]) -> tuple[Step, ...]:
         out: list[Step] = []
+        repeat_counts = iter(counts)
         for item in self.items:
             if isinstance(item, Step):
                 out.append(item)
                 continue
-            count = answers.get(item.count_key) or 0
-            for n in range(1, int(count) + 1):
+            count = next(repeat_counts)
+            for n in range(1, count + 1):
                 for step in item.steps:
                     out.append(replace(step, key=f"{item.prefix}.{n}.{step.key}", params={**step.params, "n": n},
                                        label=step.label or f"label.{item.prefix}.{step.key}"))
-        return out
+        return tuple(out)
