@@ -64,7 +64,9 @@ class Driver:
         ctx = self.context()
         if session is None:
             state, reply = engine.start(self.flow, ctx)
-            if not isinstance(event, Resume):
+            # A first message ("你好") just opens the interview with the consent
+            # question; only a press on a consent button is taken as an answer.
+            if isinstance(event, engine.Answer) and event.step is not None:
                 state, reply = engine.handle(self.flow, state, event, ctx)
         else:
             state, reply = engine.handle(self.flow, session.state, event, ctx)
@@ -94,6 +96,8 @@ class Driver:
             session = await self.storage.current_session(user_id)
             if session is None or session.state.status == "declined":
                 return await self.handle(user_id, engine.Restart())
+            if session.state.status == "done":
+                return self._say("done.hint")
             return self._say("start.welcome_back") + await self.handle(user_id, Resume())
         if name == "restart":
             return await self.handle(user_id, engine.Restart())

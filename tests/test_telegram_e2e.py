@@ -129,9 +129,16 @@ async def test_a_client_goes_from_start_to_summary_with_buttons_and_typed_answer
     await bot.press(ALICE, "否")
     done = await bot.press(ALICE, "否")
     assert "诊断已完成" in done[-1]["text"]
+    again = await bot.say(ALICE, "/start")
+    assert again[-1]["text"].startswith("诊断已经完成")
     summary = await bot.say(ALICE, "/summary")
     assert "495万" in "\n".join(m["text"] for m in summary)
     assert {c["command"] for c in api.commands} >= {"start", "back", "edit", "summary", "mydata", "delete"}
+
+
+async def test_a_first_message_without_start_opens_with_consent(bot):
+    reply = await bot.say(BOB, "你好")
+    assert len(reply) == 1 and "第1/14题" in reply[0]["text"] and "没能" not in reply[0]["text"]
 
 
 async def test_back_edit_and_restart(bot):
