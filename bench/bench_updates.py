@@ -46,8 +46,8 @@ TOKEN = "123456:BENCH-token_abcdefghijklmnopqrstuvwxyz"
 # A quick interview: buttons where the bot shows buttons, typed text elsewhere.
 SCRIPT: list[tuple[str, str]] = [
     ("text", "/start"), ("button", "a|consent|yes"), ("button", "a|depth|quick"), ("text", "1988-04-02"),
-    ("button", "a|marital|married"), ("text", "15万"), ("text", "1"), ("text", "6"), ("text", "40万"),
-    ("text", "20万"), ("text", "150万"), ("text", "60万"), ("text", "50万"), ("text", "20万"), ("text", "10万"),
+    ("button", "a|marital|married"), ("text", "15万"), ("text", "1"), ("text", "6"), ("text", "{income}"),
+    ("text", "20万"), ("text", "150万"), ("text", "{savings}"), ("text", "50万"), ("text", "20万"), ("text", "10万"),
     ("button", "a|contact_ok|no"), ("button", "a|greetings_ok|no"),
 ]
 LATENCY_CLIENTS = 50
@@ -78,6 +78,8 @@ class Load:
             self.idle.set()
 
     def update(self, user: int, kind: str, payload: str) -> Update:
+        # Amounts differ from client to client, as they would: no formatting is reused.
+        payload = payload.format(income=f"{300_000 + user % 997 * 113}", savings=f"{user % 89 + 1}.5万")
         self.update_id += 1
         self.message_id += 1
         chat = {"id": user, "type": "private", "first_name": "C"}

@@ -59,8 +59,12 @@ class Driver:
 
     # --- the interview -------------------------------------------------------
 
-    async def handle(self, user_id: int, event: Event) -> list[Outgoing]:
+    async def handle(self, user_id: int, event: Event, update_id: int | None = None) -> list[Outgoing]:
+        """``update_id``: the channel's id for this input; a repeat of one
+        already stored (Telegram redelivering after a crash) changes nothing."""
         session = await self.storage.current_session(user_id)
+        if session is not None and session.has_seen(update_id):
+            return []
         ctx = self.context()
         if session is None:
             state, reply = engine.start(self.flow, ctx)
@@ -72,10 +76,10 @@ class Driver:
             state, reply = engine.handle(self.flow, session.state, event, ctx)
         if reply.ignored:
             return []
-        await self._store(user_id, session, state, reply)
+        await self._store(user_id, session, state, reply, update_id)
         return present(reply, self.renderer)
 
-    async def _store(self, user_id: int, session, state: State, reply: engine.Reply) -> None:
+    async def _store(self, user_id: int, session, state: State, reply: engine.Reply, update_id: int | None) -> None:
         if state.status == "declined":
             # Declining consent keeps nothing, not even the fact of asking.
             await self.storage.delete_user(user_id)
@@ -83,32 +87,35 @@ class Driver:
         before = session.state.answers if session else {}
         if not state.answers and not before:
             return  # nothing personal yet: don't create rows before consent
+        if session is not None and state == session.state:
+            return  # a bad answer, a repeated question: nothing to write
         changed = {k: v for k, v in state.answers.items() if before.get(k, object()) != v}
         removed = [k for k in before if k not in state.answers]
         figures = figures_json(reply.outcome) if reply.outcome is not None else None
-        await self.storage.save_session(user_id, session.id if session else None, state, changed, removed, figures)
+        await self.storage.save_session(user_id, session.id if session else None, state, changed, removed, figures,
+                                        update_id)
 
     # --- commands ------------------------------------------------------------
 
-    async def command(self, user_id: int, name: str, arg: str = "") -> list[Outgoing]:
+    async def command(self, user_id: int, name: str, arg: str = "", update_id: int | None = None) -> list[Outgoing]:
         name = name.lower()
         if name == "start":
             session = await self.storage.current_session(user_id)
             if session is None or session.state.status == "declined":
-                return await self.handle(user_id, engine.Restart())
+                return await self.handle(user_id, engine.Restart(), update_id)
             if session.state.status == "done":
                 return self._say("done.hint")
-            return self._say("start.welcome_back") + await self.handle(user_id, Resume())
+            return self._say("start.welcome_back") + await self.handle(user_id, Resume(), update_id)
         if name == "restart":
-            return await self.handle(user_id, engine.Restart())
+            return await self.handle(user_id, engine.Restart(), update_id)
         if name == "back":
-            return await self.handle(user_id, Back())
+            return await self.handle(user_id, Back(), update_id)
         if name == "skip":
-            return await self.handle(user_id, Skip())
+            return await self.handle(user_id, Skip(), update_id)
         if name == "edit":
-            return await self.handle(user_id, Edit(arg or None))
+            return await self.handle(user_id, Edit(arg or None), update_id)
         if name == "deepen":
-            return await self.handle(user_id, Deepen())
+            return await self.handle(user_id, Deepen(), update_id)
         if name == "summary":
             return await self.summary(user_id)
         if name == "mydata":
@@ -166,29 +173,29 @@ class Driver:
         await self.storage.delete_user(user_id)
         return self._say("delete.done")
 
-    async def text(self, user_id: int, text: str) -> list[Outgoing]:
+    async def text(self, user_id: int, text: str, update_id: int | None = None) -> list[Outgoing]:
         """A typed message: the words for skip and back work like the buttons."""
         word = text.strip().lower()
         if word in SKIP_WORDS:
-            return await self.handle(user_id, Skip())
+            return await self.handle(user_id, Skip(), update_id)
         if word in BACK_WORDS:
-            return await self.handle(user_id, Back())
-        return await self.handle(user_id, engine.Answer(text))
+            return await self.handle(user_id, Back(), update_id)
+        return await self.handle(user_id, engine.Answer(text), update_id)
 
     # --- callback buttons ----------------------------------------------------
 
-    async def button(self, user_id: int, data: str) -> list[Outgoing]:
+    async def button(self, user_id: int, data: str, update_id: int | None = None) -> list[Outgoing]:
         """Run a button's callback data (see presenter); unknown data does nothing."""
         kind, _, rest = data.partition("|")
         if kind == "a":
             step, _, option = rest.partition("|")
-            return await self.handle(user_id, engine.Answer(option, step=step))
+            return await self.handle(user_id, engine.Answer(option, step=step), update_id)
         if kind == "s":
-            return await self.handle(user_id, Skip(step=rest))
+            return await self.handle(user_id, Skip(step=rest), update_id)
         if kind == "b":
-            return await self.handle(user_id, Back(step=rest))
+            return await self.handle(user_id, Back(step=rest), update_id)
         if kind == "e":
-            return await self.handle(user_id, Edit(rest))
+            return await self.handle(user_id, Edit(rest), update_id)
         if kind == "d":
             answer, _, session_id = rest.partition("|")
             if answer != "yes":

@@ -61,6 +61,14 @@ MIGRATIONS: tuple[str, ...] = (
         processed_at TEXT NOT NULL
     );
     """,
+    # 3: Telegram's update ids increase and one chat's updates are handled in
+    # order, so the last id that changed a session is enough to spot a repeat,
+    # and it is written by the statement that saves the answer (no extra
+    # round trip, no ever-growing table).
+    """
+    ALTER TABLE sessions ADD COLUMN last_update_id INTEGER;
+    DROP TABLE processed_updates;
+    """,
 )
 
 
@@ -72,6 +80,10 @@ def _now() -> str:
 class Session:
     id: int
     state: State
+    last_update_id: int | None = None
+
+    def has_seen(self, update_id: int | None) -> bool:
+        return update_id is not None and self.last_update_id is not None and update_id <= self.last_update_id
 
 
 class Storage:
@@ -98,7 +110,6 @@ class Storage:
 
     async def close(self) -> None:
         if self._db is not None:
-            await self._db.commit()  # pending update claims
             await self._db.close()
             self._db = None
 
@@ -124,12 +135,13 @@ class Storage:
 
     async def current_session(self, user_id: int) -> Session | None:
         rows = await self.db.execute_fetchall(
-            "SELECT id, state FROM sessions WHERE user_id = ? ORDER BY id DESC LIMIT 1", (user_id,)
+            "SELECT id, state, last_update_id FROM sessions WHERE user_id = ? ORDER BY id DESC LIMIT 1", (user_id,)
         )
-        return Session(rows[0][0], State.model_validate_json(rows[0][1])) if rows else None
+        return Session(rows[0][0], State.model_validate_json(rows[0][1]), rows[0][2]) if rows else None
 
     async def save_session(self, user_id: int, session_id: int | None, state: State,
-                           changed: dict[str, Any], removed: list[str], figures: dict | None = None) -> int:
+                           changed: dict[str, Any], removed: list[str], figures: dict | None = None,
+                           update_id: int | None = None) -> int:
         """Persist the state and the answers that changed in one transaction;
         returns the session id (new on the first save)."""
         now = _now()
@@ -145,16 +157,16 @@ class Storage:
                         (user_id, consent_at, now),
                     )
                     cur = await self.db.execute(
-                        "INSERT INTO sessions (user_id, flow, state, status, started_at, updated_at, completed_at)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (user_id, state.flow, state.model_dump_json(), state.status, now, now, completed),
+                        "INSERT INTO sessions (user_id, flow, state, status, started_at, updated_at, completed_at,"
+                        " last_update_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (user_id, state.flow, state.model_dump_json(), state.status, now, now, completed, update_id),
                     )
                     session_id = cur.lastrowid
                 else:
                     await self.db.execute(
-                        "UPDATE sessions SET state = ?, status = ?, updated_at = ?,"
-                        " completed_at = COALESCE(?, completed_at) WHERE id = ? AND user_id = ?",
-                        (state.model_dump_json(), state.status, now, completed, session_id, user_id),
+                        "UPDATE sessions SET state = ?, status = ?, updated_at = ?, completed_at = COALESCE(?, completed_at),"
+                        " last_update_id = COALESCE(?, last_update_id) WHERE id = ? AND user_id = ?",
+                        (state.model_dump_json(), state.status, now, completed, update_id, session_id, user_id),
                     )
                 if changed:
                     await self.db.executemany(
@@ -220,20 +232,3 @@ class Storage:
             except BaseException:
                 await self.db.rollback()
                 raise
-
-    # --- duplicate updates ---------------------------------------------------
-
-    async def claim_update(self, update_id: int) -> bool:
-        """True the first time an update id is seen, False for a repeat.
-
-        Not committed on its own: the claim becomes durable with the commit
-        that stores the update's answer (or the next commit of any chat), so
-        an update costs one commit, not two. After a crash, an update whose
-        answer was not committed is handled again, which is what we want."""
-        async with self._lock:
-            rows = await self.db.execute_fetchall(
-                "INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)"
-                " ON CONFLICT DO NOTHING RETURNING update_id",
-                (update_id, _now()),
-            )
-        return bool(rows)

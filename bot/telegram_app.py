@@ -97,9 +97,6 @@ class TelegramChannel:
         started = time.perf_counter()
         kind, step = "other", None
         try:
-            if not await self.storage.claim_update(update.update_id):
-                kind = "duplicate"
-                return
             kind, step = await self._dispatch(update, context)
         finally:
             chat = update.effective_chat
@@ -134,16 +131,17 @@ class TelegramChannel:
             name, _, arg = text[1:].partition(" ")
             name = name.split("@", 1)[0].lower()
             if name in COMMANDS:
-                outs = await self.driver.command(user.id, name, arg.strip() if name == "edit" else "")
+                outs = await self.driver.command(user.id, name, arg.strip() if name == "edit" else "",
+                                                 update.update_id)
                 return f"command:{name}", await self.send(bot, chat.id, outs)
             await bot.send_message(chat.id, self.r.text("unknown.command"))
             return "unknown_command", None
-        outs = await self.driver.text(user.id, text)
+        outs = await self.driver.text(user.id, text, update.update_id)
         return "text", await self.send(bot, chat.id, outs)
 
     async def _on_button(self, update: Update, context) -> str | None:
         query = update.callback_query
-        outs = await self.driver.button(update.effective_user.id, query.data or "")
+        outs = await self.driver.button(update.effective_user.id, query.data or "", update.update_id)
         if not outs:
             # An old button, or a second tap: nothing changes; say so quietly.
             await query.answer(self.r.text("button.stale"))

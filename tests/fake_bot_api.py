@@ -62,6 +62,8 @@ class FakeBotAPI:
 
     def push(self, update: dict) -> int:
         with self._lock:
+            if update.get("update_id"):  # an explicit id (a repeat): later ones still increase
+                self._update_ids = itertools.count(max(update["update_id"], next(self._update_ids)) + 1)
             update = {**update, "update_id": update.get("update_id") or next(self._update_ids)}
             self._updates.append(update)
             self._lock.notify_all()
