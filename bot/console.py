@@ -24,17 +24,18 @@ NAV_KEYS = {"b": "b|", "s": "s|"}
 def render(out: Outgoing) -> tuple[str, dict[str, Button]]:
     """Text with the buttons labelled [1] [2] … or [b]/[s], and the key of each."""
     keys: dict[str, Button] = {}
-    n = 0
-    for row in out.buttons:
-        for b in row:
-            nav = next((k for k, prefix in NAV_KEYS.items() if b.data.startswith(prefix)), None)
-            if nav is None:
-                n += 1
-                nav = str(n)
-            keys[nav] = b
     lines = [out.text]
-    if keys:
-        lines.append("   " + "   ".join(f"[{k}] {b.label}" for k, b in keys.items()))
+    n = 0
+    for row in out.buttons:  # a row of buttons is a line, as in Telegram
+        shown = []
+        for b in row:
+            key = next((k for k, prefix in NAV_KEYS.items() if b.data.startswith(prefix)), None)
+            if key is None:
+                n += 1
+                key = str(n)
+            keys[key] = b
+            shown.append(f"[{key}] {b.label}")
+        lines.append("   " + "   ".join(shown))
     return "\n".join(lines), keys
 
 

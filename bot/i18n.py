@@ -84,8 +84,8 @@ class Renderer:
         """541万, 2.75万, 1.5亿 from 1万 up; ¥8,000 below; /年 or /月 when asked."""
         amount = m.yuan.quantize(Decimal(1), rounding=ROUND_HALF_UP)
         if amount == 0:
-            text = "0"
-        elif abs(amount) >= WAN:
+            return "0"  # "0/年" reads oddly: nothing is nothing
+        if abs(amount) >= WAN:
             text = format_compact_decimal(amount, format_type="short", fraction_digits=2, locale=self.locale)
         else:
             text = "¥" + format_decimal(amount, format="#,##0", locale=self.locale)

@@ -112,7 +112,9 @@ class TelegramChannel:
             return "ignored", None
         if chat.type != ChatType.PRIVATE:
             # Financial answers do not belong in a group: say so, store nothing.
-            if update.message and (update.message.text or "").startswith("/"):
+            # (With BotFather's default privacy mode a group only sends us
+            # commands and replies to the bot, so this does not chatter.)
+            if update.message:
                 await bot.send_message(chat.id, self.r.text("group.private_only"))
             return "group", None
         if update.callback_query:

@@ -188,13 +188,13 @@ DIAGNOSIS = Flow(
         # 5.2 抚养/赡养关系
         Step("children_count", "ask.children_count", "whole", S_FAMILY, min=0, max=10, default=0, quick=True),
         Repeat("child", "children_count", (
-            Step("age", "ask.child_age", "whole", S_FAMILY, min=0, max=50, quick=True, hint="hint.age"),
+            Step("age", "ask.child_age", "whole", S_FAMILY, min=0, max=50, quick=True),
         )),
         Step("support_end_age", "ask.support_end_age", "whole", S_FAMILY, min=14, max=30, when=_has_children,
              default=lambda a, ctx: ctx.assumptions.child_support_end_age),
         Step("parents_count", "ask.parents_count", "whole", S_FAMILY, min=0, max=4, default=0),
         Repeat("parent", "parents_count", (
-            Step("age", "ask.parent_age", "whole", S_FAMILY, min=30, max=115, hint="hint.age", default=None),
+            Step("age", "ask.parent_age", "whole", S_FAMILY, min=30, max=115),
             Step("support", "ask.parent_support", "money", S_FAMILY, min=0, max=MAX_YEARLY, default=0,
                  period="year", hint="hint.money_year"),
         )),

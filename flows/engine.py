@@ -170,7 +170,7 @@ def options(step: Step) -> tuple[Option, ...]:
 
 
 def describe(step: Step, value: Any) -> Msg:
-    if value is None:
+    if value is None or value == "":
         return msg("value.none")
     if step.kind == "money":
         return msg("value.money", amount=Money(value, per=step.period or ""))
@@ -208,6 +208,8 @@ def _question(flow: Flow, state: State, step: Step, ctx: Context) -> Question:
 
 # --- reading an answer -------------------------------------------------------
 
+TINY_AMOUNT = 1000  # yuan; below this a yearly or total amount needs its unit written out
+
 
 def read_answer(step: Step, text: str, answers: Answers, ctx: Context) -> parsing.Parsed:
     """Parse and validate; raises ParseError with the message to show."""
@@ -231,6 +233,9 @@ def read_answer(step: Step, text: str, answers: Answers, ctx: Context) -> parsin
     else:
         parsed = parsing.parse_text(text)
     _check_bounds(step, parsed.value)
+    if step.kind == "money" and 0 < parsed.value < TINY_AMOUNT and not parsed.unit_given and step.period != "month":
+        # "60" for a debt or a cover is nearly always 60万 typed without its unit.
+        raise parsing.ParseError(msg("error.tiny_amount", n=parsed.value))
     if step.check:
         problem = step.check(parsed.value, answers, ctx)
         if problem:
@@ -293,10 +298,8 @@ def handle(flow: Flow, state: State, event: Event, ctx: Context) -> tuple[State,
     try:
         parsed = read_answer(step, event.text, state.answers, ctx)
     except parsing.ParseError as err:
-        notes = [err.message]
-        if step.hint:
-            notes.append(msg(step.hint))
-        return state, Reply(notes=notes, question=_question(flow, state, step, ctx))
+        # The question is asked again with its example, so the note stays short.
+        return state, Reply(notes=[err.message], question=_question(flow, state, step, ctx))
     reply = Reply(notes=[parsed.note] if parsed.note else [])
     return _record(flow, state, step, parsed.value, ctx, reply)
 

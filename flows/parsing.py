@@ -31,6 +31,7 @@ class ParseError(ValueError):
 class Parsed:
     value: Any
     note: Msg | None = None
+    unit_given: bool = False  # a money answer said 元/¥/万/k…, not just a bare number
 
 
 def normalize(text: str) -> str:
@@ -167,7 +168,9 @@ def parse_money(text: str, period: Period | None = None) -> Parsed:
         if stripped != core:
             core, given = stripped, p
             break
-    core = _CURRENCY_NOISE.sub("", core)
+    stripped = _CURRENCY_NOISE.sub("", core)
+    unit_given = stripped != core or given is not None or bool(re.search(r"[^\d.,]", stripped))
+    core = stripped
     if not core:
         raise ParseError(msg("error.not_money"))
     try:
@@ -186,7 +189,7 @@ def parse_money(text: str, period: Period | None = None) -> Parsed:
             note = msg("note.year_to_month", yearly=Money(amount), monthly=Money(converted))
         amount = converted
     yuan = int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    return Parsed(yuan, note)
+    return Parsed(yuan, note, unit_given)
 
 
 def parse_whole(text: str) -> Parsed:

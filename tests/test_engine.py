@@ -57,8 +57,17 @@ def test_bad_answer_repeats_the_same_question_with_a_hint():
                      ("x" * 5000, "error.too_long"), ("😀", "error.not_money"), ("", "error.empty")]:
         new_state, reply = go(state, Answer(bad))
         assert new_state == state
-        assert reply.notes[0].key == key and reply.notes[1].key == "hint.money_year"
+        assert [n.key for n in reply.notes] == [key] and reply.question.hint.key == "hint.money_year"
         assert step_of(reply) == "income"
+
+
+def test_a_bare_small_number_for_an_amount_asks_for_its_unit():
+    state, _, _, _ = interview(QUICK_SINGLE[:5])
+    _, reply = go(state, Answer("60"))
+    assert reply.notes[0].key == "error.tiny_amount" and reply.notes[0].params["n"] == 60
+    for explicit, value in (("60万", 600_000), ("60元", 60), ("¥60", 60), ("600000", 600_000)):
+        new_state, reply = go(state, Answer(explicit))
+        assert new_state.answers["income"] == value, explicit
 
 
 def test_zero_where_invalid_and_absurd_ages():

@@ -280,8 +280,9 @@ async def test_anything_else_gets_a_polite_reply_and_changes_nothing(bot):
     assert "/help" in unknown[-1]["text"]
     group = await bot._run(-500, lambda: bot.api.message(ALICE, "/start", chat_type="group", chat_id=-500))
     assert "私聊" in group[-1]["text"]
-    quiet = await bot._run(-500, lambda: bot.api.message(ALICE, "30万", chat_type="group", chat_id=-500))
-    assert quiet == []
+    answer = await bot._run(-500, lambda: bot.api.message(ALICE, "30万", chat_type="group", chat_id=-500))
+    assert "私聊" in answer[-1]["text"]
+    assert "30万" not in str((await bot.storage.current_session(ALICE)).state.answers)
     ok = await bot.say(ALICE, "1991-01-10")
     assert "您的婚姻状况" in ok[-1]["text"]
 
@@ -294,3 +295,17 @@ async def test_logs_carry_no_personal_data(bot, caplog):
     assert "update id=" in logs and "latency_ms=" in logs and "step=" in logs
     for secret in ("43万", "430000", "1991", str(ALICE), TOKEN):
         assert secret not in logs, secret
+
+
+async def test_two_messages_at_once_from_one_chat_are_handled_in_order(bot):
+    await bot.say(ALICE, "/start")
+    await bot.press(ALICE, "同意")
+    await bot.press(ALICE, "快速诊断")
+    first = bot.api.message(ALICE, "1991-01-10")
+    second = bot.api.message(ALICE, "未婚")  # sent before the first was answered
+    await bot.handled(first)
+    await bot.handled(second)
+    texts = [m["text"] for m in bot.api.sent_to(ALICE)[-2:]]
+    assert "您的婚姻状况" in texts[0] and "您有几个孩子" in texts[1]
+    session = await bot.storage.current_session(ALICE)
+    assert session.state.answers["marital"] == "single"
