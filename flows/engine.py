@@ -208,7 +208,8 @@ def _question(flow: Flow, state: State, step: Step, ctx: Context) -> Question:
 
 # --- reading an answer -------------------------------------------------------
 
-TINY_AMOUNT = 1000  # yuan; below this a yearly or total amount needs its unit written out
+TINY_AMOUNT = 1000  # yuan; a bare total below this needs its unit written out
+TINY_YEARLY = 10_000  # yuan; a bare yearly amount below this needs 元 or /月
 
 
 def read_answer(step: Step, text: str, answers: Answers, ctx: Context) -> parsing.Parsed:
@@ -233,9 +234,13 @@ def read_answer(step: Step, text: str, answers: Answers, ctx: Context) -> parsin
     else:
         parsed = parsing.parse_text(text)
     _check_bounds(step, parsed.value)
-    if step.kind == "money" and 0 < parsed.value < TINY_AMOUNT and not parsed.unit_given and step.period != "month":
-        # "60" for a debt or a cover is nearly always 60万 typed without its unit.
-        raise parsing.ParseError(msg("error.tiny_amount", n=parsed.value))
+    if step.kind == "money" and not parsed.unit_given and 0 < parsed.value:
+        # A bare "60" for a debt is nearly always 60万; a bare "8000" for a
+        # yearly amount is nearly always per month. Ask rather than guess.
+        if step.period == "year" and parsed.value < TINY_YEARLY:
+            raise parsing.ParseError(msg("error.tiny_yearly", n=parsed.value))
+        if step.period is None and parsed.value < TINY_AMOUNT:
+            raise parsing.ParseError(msg("error.tiny_amount", n=parsed.value))
     if step.check:
         problem = step.check(parsed.value, answers, ctx)
         if problem:

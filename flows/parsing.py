@@ -180,6 +180,9 @@ def parse_money(text: str, period: Period | None = None) -> Parsed:
             raise ParseError(msg("error.not_money")) from None
         raise
     note = None
+    if given and period is None:
+        # "1.5万/月" for a balance or a cover: a total was asked, not a rate.
+        raise ParseError(msg("error.not_periodic"))
     if period and given and given != period:
         if period == "year":
             converted = amount * 12

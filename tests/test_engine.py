@@ -62,12 +62,29 @@ def test_bad_answer_repeats_the_same_question_with_a_hint():
 
 
 def test_a_bare_small_number_for_an_amount_asks_for_its_unit():
-    state, _, _, _ = interview(QUICK_SINGLE[:5])
+    state, _, _, _ = interview(QUICK_SINGLE[:7])  # at mortgage (a total)
     _, reply = go(state, Answer("60"))
     assert reply.notes[0].key == "error.tiny_amount" and reply.notes[0].params["n"] == 60
     for explicit, value in (("60万", 600_000), ("60元", 60), ("¥60", 60), ("600000", 600_000)):
         new_state, reply = go(state, Answer(explicit))
-        assert new_state.answers["income"] == value, explicit
+        assert new_state.answers["mortgage"] == value, explicit
+
+
+def test_a_bare_small_yearly_amount_asks_whether_it_is_monthly():
+    state, _, _, _ = interview(QUICK_SINGLE[:6])  # at living_expenses (yearly)
+    _, reply = go(state, Answer("3000"))
+    assert reply.notes[0].key == "error.tiny_yearly"
+    new_state, _ = go(state, Answer("3000/月"))
+    assert new_state.answers["living_expenses"] == 36_000
+    new_state, _ = go(state, Answer("3000元"))
+    assert new_state.answers["living_expenses"] == 3_000
+
+
+def test_a_rate_for_a_total_is_refused_not_taken_as_the_total():
+    state, _, _, _ = interview(QUICK_SINGLE[:7])  # at mortgage (a balance)
+    for rate in ("1.5万/月", "每年3万"):
+        new_state, reply = go(state, Answer(rate))
+        assert reply.notes[0].key == "error.not_periodic" and new_state == state
 
 
 def test_zero_where_invalid_and_absurd_ages():

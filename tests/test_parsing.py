@@ -62,7 +62,9 @@ def test_yearly_amount_for_a_monthly_question_is_converted():
 def test_period_matching_the_question_needs_no_note():
     assert parse_money("30万/年", period="year").note is None
     assert parse_money("8000/月", period="month").note is None
-    assert parse_money("8000/月").value == 8000  # no period asked: taken as written
+    with pytest.raises(ParseError) as err:  # a total was asked: a rate is not silently taken as one
+        parse_money("8000/月")
+    assert err.value.message.key == "error.not_periodic"
 
 
 def test_huge_number_parses_exactly_bounds_are_the_steps_job():
