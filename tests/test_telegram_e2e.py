@@ -98,10 +98,18 @@ async def bot(server, tmp_path):
 QUICK_TYPED = ["1991-01-10", None, "15万", "1", "5", "40万", "20万", "150万", "60万", "50万", "20万", "10万"]
 
 
-async def quick_interview(bot: Harness, chat: int, income: str = "40万") -> list[dict]:
+async def begin_quick(bot: Harness, chat: int, *answers: str) -> None:
+    """/start, consent and quick depth by buttons, then typed or pressed answers
+    (a leading "!" presses the button with that label)."""
     await bot.say(chat, "/start")
     await bot.press(chat, "同意")
     await bot.press(chat, "快速诊断")
+    for answer in answers:
+        await (bot.press(chat, answer[1:]) if answer.startswith("!") else bot.say(chat, answer))
+
+
+async def quick_interview(bot: Harness, chat: int, income: str = "40万") -> list[dict]:
+    await begin_quick(bot, chat)
     replies = []
     for answer in QUICK_TYPED:
         if answer is None:
@@ -142,11 +150,7 @@ async def test_a_first_message_without_start_opens_with_consent(bot):
 
 
 async def test_back_edit_and_restart(bot):
-    await bot.say(ALICE, "/start")
-    await bot.press(ALICE, "同意")
-    await bot.press(ALICE, "快速诊断")
-    await bot.say(ALICE, "1991-01-10")
-    await bot.press(ALICE, "未婚")
+    await begin_quick(bot, ALICE, "1991-01-10", "!未婚")
     back = await bot.say(ALICE, "/back")
     assert "您的婚姻状况" in back[-1]["text"]
     await bot.press(ALICE, "已婚")
@@ -183,12 +187,7 @@ async def test_double_tap_and_old_buttons_change_nothing(bot):
 async def test_restart_of_the_process_resumes_at_the_same_question(server, tmp_path):
     db = tmp_path / "resume.sqlite3"
     first = await Harness(server.api, server, db).start()
-    await first.say(ALICE, "/start")
-    await first.press(ALICE, "同意")
-    await first.press(ALICE, "快速诊断")
-    await first.say(ALICE, "1991-01-10")
-    await first.press(ALICE, "已婚")
-    await first.say(ALICE, "15万")
+    await begin_quick(first, ALICE, "1991-01-10", "!已婚", "15万")
     asked = first.last_text(ALICE)
     await first.stop()
 
@@ -249,11 +248,7 @@ async def test_declining_consent_stores_nothing(bot):
 
 
 async def test_a_repeated_update_changes_nothing(bot):
-    await bot.say(ALICE, "/start")
-    await bot.press(ALICE, "同意")
-    await bot.press(ALICE, "快速诊断")
-    await bot.say(ALICE, "1991-01-10")
-    await bot.press(ALICE, "未婚")
+    await begin_quick(bot, ALICE, "1991-01-10", "!未婚")
     first = await bot._run(ALICE, lambda: bot.api.message(ALICE, "3", update_id=9000))
     assert "第1个孩子今年几岁" in first[-1]["text"]
     again = await bot._run(ALICE, lambda: bot.api.message(ALICE, "5", update_id=9000))
@@ -261,9 +256,7 @@ async def test_a_repeated_update_changes_nothing(bot):
 
 
 async def test_anything_else_gets_a_polite_reply_and_changes_nothing(bot):
-    await bot.say(ALICE, "/start")
-    await bot.press(ALICE, "同意")
-    await bot.press(ALICE, "快速诊断")
+    await begin_quick(bot, ALICE)
     question = bot.last_text(ALICE)
     sticker = {"file_id": "s", "file_unique_id": "s", "width": 1, "height": 1, "is_animated": False,
                "is_video": False, "type": "regular"}
@@ -298,9 +291,7 @@ async def test_logs_carry_no_personal_data(bot, caplog):
 
 
 async def test_two_messages_at_once_from_one_chat_are_handled_in_order(bot):
-    await bot.say(ALICE, "/start")
-    await bot.press(ALICE, "同意")
-    await bot.press(ALICE, "快速诊断")
+    await begin_quick(bot, ALICE)
     first = bot.api.message(ALICE, "1991-01-10")
     second = bot.api.message(ALICE, "未婚")  # sent before the first was answered
     await bot.handled(first)
