@@ -244,4 +244,3 @@ DIAGNOSIS = Flow(
     ),
 )
 
-FLOWS = {DIAGNOSIS.name: DIAGNOSIS}
