@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sqlite3
 import sys
 
 from .config import SettingsError, load
@@ -36,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
             run_polling(settings)
     except KeyboardInterrupt:
         pass
+    except (OSError, sqlite3.Error) as err:  # e.g. DATABASE_PATH in a folder we may not write
+        print(f"diagbot: cannot use the database {settings.database_path}: {err}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -53,6 +53,15 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {v!r} (e.g. Asia/Shanghai)") from None
         return v
 
+    @field_validator("language")
+    @classmethod
+    def _language(cls, v: str) -> str:
+        catalogs = Path(__file__).resolve().parent.parent / "locales"
+        if not (catalogs / v / "LC_MESSAGES" / "diagbot.po").exists():
+            have = ", ".join(sorted(p.name for p in catalogs.iterdir() if p.is_dir()))
+            raise ValueError(f"no catalog for {v!r} under locales/ (have: {have})")
+        return v
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _level(cls, v: object) -> object:

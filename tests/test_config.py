@@ -36,6 +36,7 @@ def test_env_file_is_read(tmp_path, monkeypatch):
     ("telegram_api_base_url", "ftp://x", "TELEGRAM_API_BASE_URL"),
     ("tz", "Mars/Olympus", "TZ"),
     ("log_level", "LOUD", "LOG_LEVEL"),
+    ("language", "xx_YY", "LANGUAGE"),
 ])
 def test_bad_settings_are_named(field, value, words):
     with pytest.raises(SettingsError) as err:
@@ -61,3 +62,13 @@ def test_cli_without_token_falls_back_to_the_console(tmp_path):
     assert "starting the terminal console" in done.stderr
     assert "同意,开始诊断" in done.stdout and "完整诊断" in done.stdout and "您的出生日期是" not in done.stdout
     assert "我们怎么称呼您" in done.stdout  # full depth starts with the name
+
+
+def test_cli_says_so_in_one_line_when_the_database_cannot_be_opened(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env.update(PYTHONPATH=str(ROOT), DATABASE_PATH=str(blocker / "db.sqlite3"))
+    done = subprocess.run([sys.executable, "-m", "bot", "console"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert done.returncode == 2 and "cannot use the database" in done.stderr and "Traceback" not in done.stderr
