@@ -71,7 +71,9 @@ async def run_console(storage: Storage, driver: Driver, read: Callable[[], str |
         else:
             outs = await driver.text(CONSOLE_USER_ID, line)
         new_buttons = show(outs)
-        if outs:
+        # A reply that asks something (or offers buttons) replaces the keys;
+        # one that only informs (summary, help) leaves the question's keys usable.
+        if new_buttons or any(out.question_step for out in outs):
             buttons = new_buttons
 
 

@@ -68,10 +68,12 @@ class Driver:
         ctx = self.context()
         if session is None:
             state, reply = engine.start(self.flow, ctx)
-            # A first message ("你好") just opens the interview with the consent
-            # question; only a press on a consent button is taken as an answer.
-            if isinstance(event, engine.Answer) and event.step is not None:
-                state, reply = engine.handle(self.flow, state, event, ctx)
+            if isinstance(event, engine.Answer):
+                # "同意" typed, or the consent button, answers the consent
+                # question; a greeting ("你好") just opens with it, no error.
+                answered = engine.handle(self.flow, state, event, ctx)
+                if not answered[1].rejected:
+                    state, reply = answered
         else:
             state, reply = engine.handle(self.flow, session.state, event, ctx)
         if reply.ignored:
@@ -128,19 +130,10 @@ class Driver:
 
     async def summary(self, user_id: int) -> list[Outgoing]:
         session = await self.storage.current_session(user_id)
-        outcome = self.outcome(session.state) if session else None
+        outcome = engine.conclusion(self.flow, session.state, self.context()) if session else None
         if outcome is None:
             return self._say("summary.none")
         return [Outgoing(t) for t in summary_texts(outcome, self.renderer)]
-
-    def outcome(self, state: State):
-        """The diagnosis for a state whose interview part is complete, else None."""
-        ctx = self.context()
-        step = engine.current_step(self.flow, state)
-        if state.status == "declined" or (step is not None and step.phase == "interview") or not self.flow.conclude:
-            return None
-        values, assumed = engine.resolved_answers(self.flow, state, ctx)
-        return self.flow.conclude(values, assumed, ctx)
 
     async def my_data(self, user_id: int) -> list[Outgoing]:
         data = await self.storage.user_data(user_id)

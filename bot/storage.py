@@ -54,20 +54,12 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX results_by_user ON results(user_id, id);
     """,
-    # 2: updates already handled, so a repeated update_id changes nothing
-    """
-    CREATE TABLE processed_updates (
-        update_id    INTEGER PRIMARY KEY,
-        processed_at TEXT NOT NULL
-    );
-    """,
-    # 3: Telegram's update ids increase and one chat's updates are handled in
+    # 2: Telegram's update ids increase and one chat's updates are handled in
     # order, so the last id that changed a session is enough to spot a repeat,
     # and it is written by the statement that saves the answer (no extra
     # round trip, no ever-growing table).
     """
     ALTER TABLE sessions ADD COLUMN last_update_id INTEGER;
-    DROP TABLE processed_updates;
     """,
 )
 

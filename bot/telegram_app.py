@@ -28,6 +28,8 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, TypeHandler
 from telegram.request import BaseRequest
 
+from flows.messages import msg
+
 from .config import Settings
 from .driver import COMMANDS, Driver
 from .presenter import TELEGRAM_TEXT_LIMIT, Outgoing, pack
@@ -89,7 +91,6 @@ class TelegramChannel:
 
     def __init__(self, driver: Driver, log_secret: str) -> None:
         self.driver = driver
-        self.storage = driver.storage
         self.r = driver.renderer
         self.log_secret = log_secret
 
@@ -160,7 +161,7 @@ class TelegramChannel:
             return
         label = next((b.text for row in (message.reply_markup.inline_keyboard if message.reply_markup else ())
                       for b in row if b.callback_data == query.data), None)
-        text = message.text + ("\n\n" + self.r.text("ui.chosen").format(answer=label) if label else "")
+        text = message.text + ("\n\n" + self.r(msg("ui.chosen", answer=label)) if label else "")
         try:
             await query.edit_message_text(text[:TELEGRAM_TEXT_LIMIT], reply_markup=None)
         except BadRequest:

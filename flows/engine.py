@@ -117,6 +117,7 @@ class Reply:
     outcome: Any = None  # the flow's conclusion, when the interview has just completed
     edit_menu: list[EditItem] | None = None
     ignored: bool = False  # a stale button press: nothing changed, nothing to say
+    rejected: bool = False  # the answer could not be read; the question is asked again
 
 
 # --- the steps in play -------------------------------------------------------
@@ -304,7 +305,7 @@ def handle(flow: Flow, state: State, event: Event, ctx: Context) -> tuple[State,
         parsed = read_answer(step, event.text, state.answers, ctx)
     except parsing.ParseError as err:
         # The question is asked again with its example, so the note stays short.
-        return state, Reply(notes=[err.message], question=_question(flow, state, step, ctx))
+        return state, Reply(notes=[err.message], question=_question(flow, state, step, ctx), rejected=True)
     reply = Reply(notes=[parsed.note] if parsed.note else [])
     return _record(flow, state, step, parsed.value, ctx, reply)
 
@@ -331,10 +332,9 @@ def _advance(flow: Flow, state: State, ctx: Context, reply: Reply) -> Reply:
     """Ask the next question; attach the outcome when the interview part has
     just been completed; finish when nothing is left."""
     step = current_step(flow, state)
-    if (step is None or step.phase != "interview") and state.summary_due and flow.conclude:
-        values, assumed = resolved_answers(flow, state, ctx)
-        reply.outcome = flow.conclude(values, assumed, ctx)
-        state.summary_due = False
+    if state.summary_due and _interview_complete(step):
+        reply.outcome = conclusion(flow, state, ctx)
+        state.summary_due = reply.outcome is None
     if step is None:
         state.status = "done"
         reply.notes.append(msg("done.thanks"))
@@ -344,6 +344,19 @@ def _advance(flow: Flow, state: State, ctx: Context, reply: Reply) -> Reply:
     state.status = "active"
     reply.question = _question(flow, state, step, ctx)
     return reply
+
+
+def _interview_complete(step: Step | None) -> bool:
+    return step is None or step.phase != "interview"
+
+
+def conclusion(flow: Flow, state: State, ctx: Context) -> Any:
+    """The flow's outcome once the interview part is complete (closing
+    questions may still be open), else None."""
+    if state.status == "declined" or not flow.conclude or not _interview_complete(current_step(flow, state)):
+        return None
+    values, assumed = resolved_answers(flow, state, ctx)
+    return flow.conclude(values, assumed, ctx)
 
 
 def _back(flow: Flow, state: State, ctx: Context) -> tuple[State, Reply]:

@@ -36,3 +36,9 @@ async def test_console_back_and_skip_use_letters_so_numbers_stay_numbers(tmp_pat
     # "1" to 孩子数量 is one child (its age is asked next), not the back button.
     assert "第1个孩子今年几岁?" in out
     assert out.count("您有几个孩子?") >= 2  # b went back to it; s kept the answer
+
+
+async def test_a_command_between_questions_keeps_the_option_keys(tmp_path):
+    out = await run(tmp_path / "k.sqlite3", ["summary", "1", "1"])
+    # After "summary" (no buttons), "1" still picks 同意 and then 快速诊断.
+    assert "还没有诊断结果" in out and "您的出生日期是" in out

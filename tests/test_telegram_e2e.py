@@ -147,6 +147,13 @@ async def test_a_client_goes_from_start_to_summary_with_buttons_and_typed_answer
 async def test_a_first_message_without_start_opens_with_consent(bot):
     reply = await bot.say(BOB, "你好")
     assert len(reply) == 1 and "第1/14题" in reply[0]["text"] and "没能" not in reply[0]["text"]
+    typed = await bot.say(BOB, "同意")  # typing instead of pressing works too
+    assert "第2/14题" in typed[-1]["text"]
+
+
+async def test_a_first_message_that_consents_starts_the_interview(bot):
+    reply = await bot.say(ALICE, "同意")
+    assert "第2/14题" in reply[-1]["text"]
 
 
 async def test_back_edit_and_restart(bot):
