@@ -35,6 +35,9 @@ class State(BaseModel):
     stash: dict[str, Any] = Field(default_factory=dict)
     status: Literal["active", "declined", "done"] = "active"
     summary_due: bool = True
+    # Counts the questions sent (a re-sent copy included). A button carries
+    # the turn of the copy it sits under, so only the newest copy acts.
+    turn: int = 0
 
 
 # --- events ------------------------------------------------------------------
@@ -43,19 +46,22 @@ class State(BaseModel):
 @dataclass(frozen=True)
 class Answer:
     text: str
-    # Set by buttons: the step the button belonged to. A press on an old
-    # message's button (or a double tap) names a step that is no longer asked.
+    # Set by buttons: the step and the turn (copy of the question) the button
+    # belonged to. A press on an old copy, or a double tap, is ignored.
     step: str | None = None
+    turn: int | None = None
 
 
 @dataclass(frozen=True)
 class Back:
     step: str | None = None  # set by the button: a second tap must not go back twice
+    turn: int | None = None
 
 
 @dataclass(frozen=True)
 class Skip:
     step: str | None = None
+    turn: int | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,7 @@ class Question:
     keeps_previous: bool = False  # the default is the client's earlier answer
     hint: Msg | None = None
     can_back: bool = True
+    turn: int = 0  # which copy of the question this is (State.turn when asked)
 
 
 @dataclass(frozen=True)
@@ -185,6 +192,9 @@ def describe(step: Step, value: Any) -> Msg:
 
 
 def _question(flow: Flow, state: State, step: Step, ctx: Context) -> Question:
+    """A new copy of the step's question: the turn moves on, so the buttons of
+    every earlier copy stop acting."""
+    state.turn += 1
     steps = applicable(flow, state.answers)
     keys = [s.key for s in steps]
     default = None
@@ -204,6 +214,7 @@ def _question(flow: Flow, state: State, step: Step, ctx: Context) -> Question:
         keeps_previous=keeps,
         hint=msg(step.hint) if step.hint else None,
         can_back=bool(state.history),
+        turn=state.turn,
     )
 
 
@@ -264,17 +275,21 @@ def _check_bounds(step: Step, value: Any) -> None:
 # --- transitions -------------------------------------------------------------
 
 
-def start(flow: Flow, ctx: Context) -> tuple[State, Reply]:
-    state = State(flow=flow.name)
+def start(flow: Flow, ctx: Context, turn: int = 0) -> tuple[State, Reply]:
+    """A new interview; ``turn`` carries on from a restarted one, so the old
+    interview's buttons stay stale."""
+    state = State(flow=flow.name, turn=turn)
     return state, _advance(flow, state, ctx, Reply())
 
 
 def handle(flow: Flow, state: State, event: Event, ctx: Context) -> tuple[State, Reply]:
     state = state.model_copy(deep=True)
     if isinstance(event, Restart):
-        return start(flow, ctx)
+        return start(flow, ctx, turn=state.turn)
     if state.status == "declined":
         return state, Reply(notes=[msg("consent.declined_again")])
+    if _stale(event, state):
+        return state, Reply(ignored=True)
     if isinstance(event, Back):
         if event.step is not None and event.step != getattr(current_step(flow, state), "key", None):
             return state, Reply(ignored=True)
@@ -308,6 +323,12 @@ def handle(flow: Flow, state: State, event: Event, ctx: Context) -> tuple[State,
         return state, Reply(notes=[err.message], question=_question(flow, state, step, ctx), rejected=True)
     reply = Reply(notes=[parsed.note] if parsed.note else [])
     return _record(flow, state, step, parsed.value, ctx, reply)
+
+
+def _stale(event: Event, state: State) -> bool:
+    """A button from an earlier copy of a question (its turn is past)."""
+    turn = getattr(event, "turn", None)
+    return turn is not None and turn != state.turn
 
 
 def _record(flow: Flow, state: State, step: Step, value: Any, ctx: Context, reply: Reply,

@@ -56,7 +56,8 @@ def test_bad_answer_repeats_the_same_question_with_a_hint():
     for bad, key in [("abc", "error.not_money"), ("-3万", "error.negative"), ("200亿", "error.too_large"),
                      ("x" * 5000, "error.too_long"), ("😀", "error.not_money"), ("", "error.empty")]:
         new_state, reply = go(state, Answer(bad))
-        assert new_state == state
+        # Nothing changes but the copy of the question (a re-sent copy has a new turn).
+        assert new_state.model_copy(update={"turn": state.turn}) == state and new_state.turn == state.turn + 1
         assert [n.key for n in reply.notes] == [key] and reply.question.hint.key == "hint.money_year"
         assert step_of(reply) == "income"
 
@@ -84,7 +85,7 @@ def test_a_rate_for_a_total_is_refused_not_taken_as_the_total():
     state, _, _, _ = interview(QUICK_SINGLE[:7])  # at mortgage (a balance)
     for rate in ("1.5万/月", "每年3万"):
         new_state, reply = go(state, Answer(rate))
-        assert reply.notes[0].key == "error.not_periodic" and new_state == state
+        assert reply.notes[0].key == "error.not_periodic" and new_state.answers == state.answers
 
 
 def test_zero_where_invalid_and_absurd_ages():
@@ -242,7 +243,7 @@ def test_done_interview_answers_text_with_a_hint_and_resume_repeats_the_question
     assert reply.notes[0].key == "done.hint"
     state, reply, _, _ = interview(QUICK_SINGLE[:5])
     state2, reply2 = go(state, Resume())
-    assert state2 == state and step_of(reply2) == step_of(reply)
+    assert state2.answers == state.answers and state2.turn == state.turn + 1 and step_of(reply2) == step_of(reply)
 
 
 def test_engine_does_not_mutate_its_input():
@@ -257,3 +258,23 @@ def test_every_step_a_quick_interview_skips_has_a_default():
     for step in DIAGNOSIS.expand({"children_count": 2, "parents_count": 2}):
         if not step.quick and step.key not in ("parent.1.age", "parent.2.age"):
             assert step.has_default, step.key
+
+
+def test_a_button_acts_only_on_the_newest_copy_of_its_question():
+    # At marital (a choice): a bad typed answer re-sends the question, so the
+    # first copy's buttons are stale even though they name the same step.
+    state, reply, _, _ = interview(QUICK_SINGLE[:3])
+    assert step_of(reply) == "marital"
+    first_copy = reply.question.turn
+    state, resent = go(state, Answer("???"))
+    assert step_of(resent) == "marital" and resent.question.turn == first_copy + 1
+    same, ignored = go(state, Answer("single", step="marital", turn=first_copy))
+    assert ignored.ignored and same.answers == state.answers
+    state, moved = go(state, Answer("single", step="marital", turn=resent.question.turn))
+    assert state.answers["marital"] == "single" and step_of(moved) == "children_count"
+    # Back and skip buttons of an earlier copy are stale too; a restart keeps counting.
+    for event in (Back(step="children_count", turn=first_copy), Skip(step="children_count", turn=first_copy)):
+        _, reply = go(state, event)
+        assert reply.ignored
+    restarted, reply = go(state, Restart())
+    assert reply.question.turn > moved.question.turn
