@@ -9,7 +9,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from . import calc
-from .engine import applicable, describe
+from .engine import State, applicable, describe
+from .engine import invariant_violations as _engine_invariants
 from .flow import Answers, Context, Flow, Repeat, Step
 from .messages import Msg, msg
 
@@ -51,6 +52,23 @@ def _check_birth(value: date, answers: Answers, ctx: Context) -> Msg | None:
 def _check_family_income(value: int, answers: Answers, ctx: Context) -> Msg | None:
     if value < (answers.get("income") or 0):
         return msg("error.family_below_own")
+    return None
+
+
+GENERATION_GAP = 14  # years at least between a parent and their child
+
+
+def _check_child_age(value: int, answers: Answers, ctx: Context) -> Msg | None:
+    age = _age(answers, ctx)
+    if age is not None and value > age - GENERATION_GAP:
+        return msg("error.child_age", age=age, max=age - GENERATION_GAP)
+    return None
+
+
+def _check_parent_age(value: int, answers: Answers, ctx: Context) -> Msg | None:
+    age = _age(answers, ctx)
+    if age is not None and value < age + GENERATION_GAP:
+        return msg("error.parent_age", age=age, min=age + GENERATION_GAP)
     return None
 
 
@@ -188,13 +206,14 @@ DIAGNOSIS = Flow(
         # 5.2 抚养/赡养关系
         Step("children_count", "ask.children_count", "whole", S_FAMILY, min=0, max=10, default=0, quick=True),
         Repeat("child", "children_count", (
-            Step("age", "ask.child_age", "whole", S_FAMILY, min=0, max=50, quick=True),
+            Step("age", "ask.child_age", "whole", S_FAMILY, min=0, max=50, quick=True, check=_check_child_age),
         )),
         Step("support_end_age", "ask.support_end_age", "whole", S_FAMILY, min=14, max=30, when=_has_children,
              default=lambda a, ctx: ctx.assumptions.child_support_end_age),
         Step("parents_count", "ask.parents_count", "whole", S_FAMILY, min=0, max=4, default=0),
         Repeat("parent", "parents_count", (
-            Step("age", "ask.parent_age", "whole", S_FAMILY, min=30, max=115),
+            # No default: asked at quick depth too when a parent was counted.
+            Step("age", "ask.parent_age", "whole", S_FAMILY, min=30, max=115, check=_check_parent_age),
             Step("support", "ask.parent_support", "money", S_FAMILY, min=0, max=MAX_YEARLY, default=0,
                  period="year", hint="hint.money_year"),
         )),
@@ -244,3 +263,16 @@ DIAGNOSIS = Flow(
     ),
 )
 
+
+def invariant_violations(state: State, ctx: Context) -> list[str]:
+    """The rules every reachable state of the diagnosis keeps (see
+    ``engine.invariant_violations``). Its cross-answer rules are the checks
+    declared on its steps, written once there: family income ≥ own income
+    (``_check_family_income``); each child at most the client's age − 14
+    (``_check_child_age``) and each parent at least the client's age + 14
+    (``_check_parent_age``); the client 18–100 (``_check_birth``); the
+    spouse's age plausible (its bounds, 16–110). Counts match their repeat
+    groups, no answer for a step that does not apply, skipped ⊆ applicable,
+    history ⊆ answered ∪ skipped, and every value a result needs is an answer
+    or a default."""
+    return _engine_invariants(DIAGNOSIS, state, ctx)

@@ -131,8 +131,14 @@ class Reply:
 
 
 def applicable(flow: Flow, answers: Answers, *, all_depths: bool = False) -> list[Step]:
+    """The steps that apply to these answers, in order. At quick depth a step
+    is asked when it is quick *or has no default*: every step a result
+    depends on then has an answer or a stated default at every depth (a
+    parent counted in a full interview keeps its age question after a switch
+    to quick depth)."""
     deep = all_depths or flow.depth_key is None or answers.get(flow.depth_key) == flow.full_depth
-    return [s for s in flow.expand(answers) if (s.when is None or s.when(answers)) and (deep or s.quick)]
+    return [s for s in flow.expand(answers)
+            if (s.when is None or s.when(answers)) and (deep or s.quick or not s.has_default)]
 
 
 def current_step(flow: Flow, state: State) -> Step | None:
@@ -163,6 +169,14 @@ def resolved_answers(flow: Flow, state: State, ctx: Context) -> tuple[dict[str, 
             values[step.key] = step.default_value(values, ctx)
             assumed.append(step.key)
     return values, assumed
+
+
+def unresolved(flow: Flow, values: Answers) -> list[Step]:
+    """Interview steps of resolved ``values`` with neither an answer nor a
+    usable default (None): nothing can be computed from them, so the outcome
+    is not computed and the client is told which answers are missing."""
+    return [s for s in applicable(flow, values, all_depths=True)
+            if s.phase == "interview" and values.get(s.key) is None]
 
 
 # --- describing values -------------------------------------------------------
@@ -201,8 +215,8 @@ def _question(flow: Flow, state: State, step: Step, ctx: Context) -> Question:
     keeps = step.key in state.stash
     if keeps:
         default = describe(step, state.stash[step.key])
-    elif step.has_default:
-        default = describe(step, step.default_value(state.answers, ctx))
+    elif step.has_default and (value := step.default_value(state.answers, ctx)) is not None:
+        default = describe(step, value)  # no skip button for a default that cannot be worked out
     return Question(
         step=step.key,
         text=msg(step.prompt, **step.params),
@@ -230,15 +244,14 @@ def read_answer(step: Step, text: str, answers: Answers, ctx: Context) -> parsin
     if step.kind == "money":
         parsed = parsing.parse_money(text, step.period)
     elif step.kind == "whole":
-        parsed = parsing.parse_whole(text)
+        # 6个月 / 半岁 / 刚出生 are ages (0), not counts.
+        parsed = parsing.parse_whole(text, age=step.key.endswith("age"))
     elif step.kind == "date":
-        parsed = parsing.parse_date(text)
+        parsed = parsing.parse_date(text, today=ctx.today)
     elif step.kind == "yes_no":
-        try:
-            parsed = parsing.parse_choice(text, labelled)
-            parsed = parsing.Parsed(parsed.value == "yes")
-        except parsing.ParseError:
-            parsed = parsing.parse_yes_no(text)
+        # Buttons (ids), positions and labels first, then how people say yes
+        # or no; consent (its own button labels) takes only an unambiguous yes.
+        parsed = parsing.parse_yes_no(text, labelled, strict=step.labels.get("yes") == "consent.yes")
     elif step.kind == "choice":
         parsed = parsing.parse_choice(text, labelled)
     elif step.kind == "ranking":
@@ -248,7 +261,9 @@ def read_answer(step: Step, text: str, answers: Answers, ctx: Context) -> parsin
     _check_bounds(step, parsed.value)
     if step.kind == "money" and not parsed.unit_given and 0 < parsed.value:
         # A bare "60" for a debt is nearly always 60万; a bare "8000" for a
-        # yearly amount is nearly always per month. Ask rather than guess.
+        # yearly amount is nearly always per month. Ask rather than guess,
+        # whatever the script: 六十, 八千, 8千 and 8k are bare numbers too
+        # (only 元/¥…, a period or 万/亿/w count as a unit; see parsing).
         if step.period == "year" and parsed.value < TINY_YEARLY:
             raise parsing.ParseError(msg("error.tiny_yearly", n=parsed.value))
         if step.period is None and parsed.value < TINY_AMOUNT:
@@ -312,7 +327,8 @@ def handle(flow: Flow, state: State, event: Event, ctx: Context) -> tuple[State,
     if isinstance(event, Skip):
         if step.key in state.stash:  # "keep": the earlier answer stands
             return _record(flow, state, step, state.stash[step.key], ctx, Reply())
-        if not step.has_default:
+        if not step.has_default or step.default_value(state.answers, ctx) is None:
+            # No default, or one that cannot be worked out from the answers so far.
             return state, Reply(notes=[msg("error.no_default")], question=_question(flow, state, step, ctx))
         return _record(flow, state, step, None, ctx, Reply(), skipped=True)
 
@@ -346,7 +362,57 @@ def _record(flow: Flow, state: State, step: Step, value: Any, ctx: Context, repl
     if step.phase == "interview":
         state.summary_due = True
     _prune(flow, state)
+    _recheck(flow, state, ctx, reply, step.key)
     return state, _advance(flow, state, ctx, reply)
+
+
+def _problem(step: Step, value: Any, answers: Answers, ctx: Context) -> Msg | None:
+    """Why a stored value breaks its step's rules (bounds, then its check
+    against the other answers), or None."""
+    try:
+        _check_bounds(step, value)
+    except parsing.ParseError as err:
+        return err.message
+    if step.check is None:
+        return None
+    if step.kind == "date" and isinstance(value, str):  # stored as JSON; checks see what the parser gave
+        value = date.fromisoformat(value)
+    return step.check(value, {k: v for k, v in answers.items() if k != step.key}, ctx)
+
+
+def _recheck(flow: Flow, state: State, ctx: Context, reply: Reply, cause: str | None) -> None:
+    """Checks may depend on other answers, so after any change every answer
+    is checked again: one that now fails is taken back (it is not offered as
+    "keep") and asked again, with a note naming the change and the rule. A
+    stashed answer that would fail is no longer offered either."""
+    causes = {s.key: s for s in flow.expand(state.answers)}
+    changed = causes.get(cause) if cause else None
+    again = True
+    while again:  # taking an answer back can change what applies: look again
+        again = False
+        for step in applicable(flow, state.answers, all_depths=True):
+            if step.key not in state.answers:
+                continue
+            problem = _problem(step, state.answers[step.key], state.answers, ctx)
+            if problem is None:
+                continue
+            del state.answers[step.key]
+            state.stash.pop(step.key, None)
+            state.history = [k for k in state.history if k != step.key]
+            if step.phase == "interview":
+                state.summary_due = True
+            question = msg(step.label_key, **step.params)
+            if changed is not None and changed.key != step.key:
+                reply.notes.append(msg("recheck.changed", changed=msg(changed.label_key, **changed.params),
+                                       question=question, reason=problem))
+            else:
+                reply.notes.append(msg("recheck.again", question=question, reason=problem))
+            _prune(flow, state)
+            again = True
+            break
+    steps = {s.key: s for s in applicable(flow, state.answers, all_depths=True)}
+    state.stash = {k: v for k, v in state.stash.items()
+                   if k in steps and _problem(steps[k], v, state.answers, ctx) is None}
 
 
 def _advance(flow: Flow, state: State, ctx: Context, reply: Reply) -> Reply:
@@ -354,8 +420,14 @@ def _advance(flow: Flow, state: State, ctx: Context, reply: Reply) -> Reply:
     just been completed; finish when nothing is left."""
     step = current_step(flow, state)
     if state.summary_due and _interview_complete(step):
-        reply.outcome = conclusion(flow, state, ctx)
+        reply.outcome, missing = _conclude(flow, state, ctx)
         state.summary_due = reply.outcome is None
+        if missing:
+            # Unreachable while every default is total and every step without
+            # one is asked (tests/test_engine_properties.py); should it happen,
+            # the client reads which answer is missing, never a crash.
+            first = missing[0]
+            reply.notes.append(msg("error.missing_value", question=msg(first.label_key, **first.params)))
     if step is None:
         state.status = "done"
         reply.notes.append(msg("done.thanks"))
@@ -374,10 +446,18 @@ def _interview_complete(step: Step | None) -> bool:
 def conclusion(flow: Flow, state: State, ctx: Context) -> Any:
     """The flow's outcome once the interview part is complete (closing
     questions may still be open), else None."""
+    return _conclude(flow, state, ctx)[0]
+
+
+def _conclude(flow: Flow, state: State, ctx: Context) -> tuple[Any, list[Step]]:
+    """The outcome, or None and the steps whose values are missing."""
     if state.status == "declined" or not flow.conclude or not _interview_complete(current_step(flow, state)):
-        return None
+        return None, []
     values, assumed = resolved_answers(flow, state, ctx)
-    return flow.conclude(values, assumed, ctx)
+    missing = unresolved(flow, values)
+    if missing:
+        return None, missing
+    return flow.conclude(values, assumed, ctx), []
 
 
 def _back(flow: Flow, state: State, ctx: Context) -> tuple[State, Reply]:
@@ -385,7 +465,9 @@ def _back(flow: Flow, state: State, ctx: Context) -> tuple[State, Reply]:
         return state, _advance(flow, state, ctx, Reply(notes=[msg("back.at_start")]))
     key = state.history.pop()
     _take_back(flow, state, key)
-    return state, _advance(flow, state, ctx, Reply())
+    reply = Reply()
+    _recheck(flow, state, ctx, reply, key)
+    return state, _advance(flow, state, ctx, reply)
 
 
 def _take_back(flow: Flow, state: State, key: str) -> None:
@@ -424,10 +506,13 @@ def _edit(flow: Flow, state: State, key: str | None, ctx: Context) -> tuple[Stat
     if key not in {i.key for i in items}:
         return state, _advance(flow, state, ctx, Reply(notes=[msg("edit.unknown")]))
     _take_back(flow, state, key)
+    reply = Reply()
+    _recheck(flow, state, ctx, reply, key)
     # The edited step is now the first empty slot (everything before it is
     # answered), so it is asked next; afterwards only what the change made
-    # necessary (new children's ages…) is asked before the summary returns.
-    return state, _advance(flow, state, ctx, Reply())
+    # necessary (new children's ages, an answer its rule now refuses…) is
+    # asked before the summary returns.
+    return state, _advance(flow, state, ctx, reply)
 
 
 def _deepen(flow: Flow, state: State, ctx: Context) -> tuple[State, Reply]:
@@ -437,4 +522,73 @@ def _deepen(flow: Flow, state: State, ctx: Context) -> tuple[State, Reply]:
         return state, _advance(flow, state, ctx, Reply())
     state.answers[flow.depth_key] = flow.full_depth
     state.summary_due = True
-    return state, _advance(flow, state, ctx, Reply(notes=[msg("deepen.started")]))
+    reply = Reply(notes=[msg("deepen.started")])
+    _recheck(flow, state, ctx, reply, flow.depth_key)
+    return state, _advance(flow, state, ctx, reply)
+
+
+# --- the rules every reachable state keeps -------------------------------------
+
+
+def invariant_violations(flow: Flow, state: State, ctx: Context) -> list[str]:
+    """Which of the rules below this state breaks (developer-facing text, one
+    line per broken rule; empty when all hold). They hold after every event,
+    whatever the sequence; tests/test_engine_properties.py checks them after
+    random walks of answer / back / skip / edit / restart / deepen / depth
+    change.
+
+    1. Declining keeps nothing.
+    2. No answer for a step that does not apply: a condition no longer met, a
+       repeat beyond its count (counts match their repeat groups). An answer
+       taken back by edit or back (offered as "keep") still counts here until
+       it is answered again: the children's ages wait while their count is
+       being changed, and what the new count leaves out is then dropped.
+    3. skipped ⊆ applicable steps; nothing both answered and skipped; no key twice.
+    4. history ⊆ answered ∪ skipped, each key once.
+    5. Every answer is within its step's bounds and passes its check against
+       the other answers. A flow's cross-answer rules are its checks (the
+       diagnosis: family income ≥ own income; each child at most the client's
+       age − 14, each parent at least the client's age + 14).
+    6. A skipped step has a default that can be worked out from the answers
+       (an answer being changed counting, as in 2).
+    7. A stashed ("keep") answer belongs to an applicable step and passes 5.
+    8. "done" exactly when no question is left.
+    9. Once the interview part is complete, every interview step has an answer
+       or a default (never None) and the defaults taken pass the checks too.
+    """
+    if state.status == "declined":
+        return [] if not (state.answers or state.skipped or state.history or state.stash) else ["declined keeps data"]
+    out = []
+    pending = {**state.stash, **state.answers}
+    steps = {s.key: s for s in applicable(flow, pending, all_depths=True)}
+    out += [f"answer for a step that does not apply: {k}" for k in state.answers if k not in steps]
+    out += [f"skipped step that does not apply: {k}" for k in state.skipped if k not in steps]
+    out += [f"both answered and skipped: {k}" for k in state.skipped if k in state.answers]
+    if len(set(state.skipped)) != len(state.skipped):
+        out.append(f"skipped twice: {state.skipped}")
+    out += [f"history not answered nor skipped: {k}" for k in state.history
+            if k not in state.answers and k not in state.skipped]
+    if len(set(state.history)) != len(state.history):
+        out.append(f"history twice: {state.history}")
+    for key, value in state.answers.items():
+        if key in steps and (problem := _problem(steps[key], value, state.answers, ctx)) is not None:
+            out.append(f"answer breaks its rule: {key}={value!r}: {problem.key}")
+    for key in state.skipped:
+        if key in steps and steps[key].default_value(pending, ctx) is None:
+            out.append(f"skipped without a usable default: {key}")
+    for key, value in state.stash.items():
+        if key not in steps or _problem(steps[key], value, state.answers, ctx) is not None:
+            out.append(f"stash offers what breaks a rule: {key}={value!r}")
+    step = current_step(flow, state)
+    if (state.status == "done") != (step is None):
+        out.append(f"status {state.status} with question {getattr(step, 'key', None)}")
+    if flow.conclude and _interview_complete(step):
+        values, assumed = resolved_answers(flow, state, ctx)
+        out += [f"no value nor default: {s.key}" for s in unresolved(flow, values)]
+        for key in assumed:
+            s = steps.get(key)
+            if s is None or s.check is None or values[key] is None:
+                continue
+            if (problem := s.check(values[key], values, ctx)) is not None:
+                out.append(f"default breaks its rule: {key}={values[key]!r}: {problem.key}")
+    return out

@@ -47,7 +47,9 @@ class Step:
     max: int | None = None
     choices: tuple[str, ...] = ()  # option ids; labels are "choice.<id>"
     labels: dict[str, str] = field(default_factory=dict)  # option id -> message id, where not "choice.<id>"
-    # A constant, or a function of earlier answers; None: the step is required.
+    # A constant, or a function of earlier answers; None: the step is required
+    # (and asked at every depth). A function gives a value, never None, once
+    # the required steps before it are answered (tests/test_engine_properties.py).
     default: Any | DefaultFn = None
     when: Condition | None = None
     quick: bool = False  # asked in the quick diagnosis too
@@ -88,7 +90,8 @@ class Flow:
     items: tuple[Item, ...]
     # The step whose "no" ends the flow and keeps nothing.
     consent_key: str | None = None
-    # The step choosing quick or full depth; at quick depth only quick steps are asked.
+    # The step choosing quick or full depth; at quick depth only quick steps,
+    # and steps with no default, are asked (every other step takes its default).
     depth_key: str | None = None
     full_depth: str = "full"
     # Turns the resolved answers (and the keys that took defaults) into the

@@ -3,7 +3,33 @@
 Each parser takes the raw text and returns ``Parsed`` (the value, plus an
 optional note such as "converted from monthly") or raises ``ParseError`` with a
 short, specific message id. Bounds are checked by the caller (the step knows
-them); parsers only reject what cannot be read at all.
+them); parsers only reject what cannot be read at all. No other exception
+escapes a parser, whatever the text.
+
+Rules, in short:
+
+* Cleaning first: NFKC (full-width ３０万, ，), invisible/format characters
+  (U+200B, U+200E, BOM, soft hyphen…) dropped, every kind of space folded to
+  one, a few traditional characters simplified (兩萬 → 两万), wrapping quotes
+  and trailing punctuation (30万。 30万!) dropped.
+* One number per answer, and a well-formed one: Chinese numerals follow their
+  grammar (units strictly decrease within a section of 万/亿; 零 only fills a
+  gap; a trailing digit after 百/千/万/亿 without its unit is the colloquial
+  next place, 三万五 = 35,000, 一百五 = 150); anything else is an error, never a
+  sum (5万3万, 30万 40万, 十五十 → "请只填一个数").
+* Words around an amount are understood: approximations (大概, 左右, 30多万 →
+  a note "按 30万 计"), periods (月薪, 每个月, 月供, 年薪 → converted where the
+  question asks the other period), context (税后, 存款, 房贷还剩), zero by
+  words (没有房贷, 还清了, 暂无). Ranges (20-30万, 两三万) and vague numbers
+  (十几万) are asked again, never guessed.
+* "Unit given" (the engine's plausibility questions) means a currency word or
+  sign (元, 块, ¥…), a period (/月, 每年, 年薪, 月供…) or a 万/亿/w magnitude;
+  8000, 8千, 八千 and 8k are all bare numbers alike.
+* Choices are matched whole, never as substrings: the option id (buttons), its
+  position, its label, the label's main words, or a synonym listed below.
+* Two-digit years (85年3月12日) are read as 19xx or 20xx, whichever makes the
+  person 0–100 years old today; if both do (the year ends like this year),
+  the younger reading.
 """
 
 from __future__ import annotations
@@ -19,6 +45,8 @@ from .messages import Money, Msg, msg
 
 # A message longer than this is not an answer to any of our questions.
 MAX_ANSWER_CHARS = 200
+# Decimal precision for exact arithmetic on any number that fits in an answer.
+_PREC = 2 * MAX_ANSWER_CHARS + 20
 
 
 class ParseError(ValueError):
@@ -31,120 +59,563 @@ class ParseError(ValueError):
 class Parsed:
     value: Any
     note: Msg | None = None
-    unit_given: bool = False  # a money answer said 元/¥/万/k…, not just a bare number
+    unit_given: bool = False  # a money answer said 元/¥/万/亿/w or a period, not just a bare number
 
 
-def normalize(text: str) -> str:
-    """NFKC folds full-width digits and punctuation (３０万, ，) to ASCII."""
+# --- word lists (simplified Chinese; plain data, one place per language) -----
+
+# Traditional forms of the characters the parsers read (names are never converted).
+TRADITIONAL = {
+    "兩": "两", "萬": "万", "億": "亿", "貳": "贰", "參": "叁", "陸": "陆", "點": "点", "塊": "块", "錢": "钱",
+    "圓": "圆", "個": "个", "歲": "岁", "號": "号", "無": "无", "沒": "没", "對": "对", "還": "还", "買": "买",
+    "樣": "样", "約": "约", "離": "离", "喪": "丧", "結": "结", "陽": "阳", "農": "农", "陰": "阴", "曆": "历",
+    "歷": "历", "舊": "旧", "單": "单", "簡": "简", "兒": "儿", "貸": "贷", "稅": "税", "資": "资", "養": "养",
+    "須": "须", "嗎": "吗", "診": "诊", "斷": "断", "醫": "医", "療": "疗", "險": "险", "們": "们", "說": "说",
+    "願": "愿", "確": "确", "認": "认", "應": "应", "該": "该", "計": "计", "預": "预", "總": "总", "開": "开",
+    "會": "会", "與": "与", "將": "将", "滿": "满", "週": "周", "來": "来", "餘": "余", "幾": "几", "題": "题",
+    "問": "问", "讓": "让", "隨": "随", "剛": "刚", "間": "间", "產": "产", "費": "费",
+}
+_TRAD = str.maketrans(TRADITIONAL)
+
+# Words that may surround an amount, by what they say.
+MONEY_WORDS: dict[str, tuple[str, ...]] = {
+    "month": ("每个月", "每月", "一个月", "个月", "月薪", "月供", "月入", "月收入", "月工资", "月均", "月",
+              "/月", "/mo", "/month", "per month", "a month"),
+    "year": ("每年", "一年", "年薪", "年入", "年收入", "年均", "全年", "年", "/年", "/yr", "/year", "per year",
+             "a year"),
+    "cur": ("¥", "$", "人民币", "rmb", "cny", "块钱", "块", "元", "圆", "yuan"),
+    "approx": ("大概是", "大概", "大约是", "大约", "约为", "约", "差不多是", "差不多", "大致", "估计", "预计",
+               "将近", "接近", "近", "左右", "上下", "出头", "不到", "以上", "以下", "以内", "至少", "最多",
+               "起码", "的样子", "样子", "可能", "应该", "估摸"),
+    "zero": ("暂时没有", "还没有", "都没有", "没有", "没", "暂无", "无", "不用", "不需要", "没买", "没存", "已还清",
+             "还清", "还完", "付清", "结清", "已结清", "none", "nothing", "nil", "no"),
+    "pretax": ("税前",),
+    "neg": ("负",),
+    "fill": ("税后", "到手", "实发", "实际", "存款", "存了", "存的", "储蓄", "积蓄", "房贷", "贷款", "车贷",
+             "负债", "欠款", "还欠", "欠", "还剩", "剩下", "剩余", "剩", "还有", "有", "一共", "总共", "共",
+             "合计", "总计", "总额", "总", "收入", "工资", "薪水", "薪资", "养老金", "退休金", "社保", "保额",
+             "预算", "生活费", "开支", "花销", "花费", "支出", "开销", "家庭", "家里", "我家", "我们", "我的",
+             "我", "目前", "现在", "现有", "是", "就", "只有", "也", "都", "还", "给", "打算", "准备", "计划",
+             "想", "要", "能领", "能", "领", "可以", "教育费", "学费", "寿险", "重疾险", "重疾", "保险", "资产",
+             "房产", "理财", "投资", "赡养费", "费用", "老婆", "老公", "爱人", "配偶", "她", "他", "的", "了",
+             "吧", "啊", "呀", "呢", "哦", "啦", "嘛", "哈", "吗"),
+}
+
+WHOLE_WORDS: dict[str, tuple[str, ...]] = {
+    "approx": MONEY_WORDS["approx"] + ("多", "来", "余"),
+    "zero": ("一个都没有", "都没有", "还没有", "没有", "没", "暂无", "无", "不用", "不需要", "none", "no"),
+    "neg": ("负",),
+    "fill": ("周岁", "岁", "个", "位", "人", "名", "口", "年", "今年", "现在", "目前", "已经", "已", "满", "我的",
+             "我", "他", "她", "孩子们", "小孩子", "孩子", "小孩", "子女", "儿女", "娃", "宝宝", "老人家",
+             "老人", "父母", "长辈", "需要", "赡养", "要", "有", "一共", "总共", "共", "退休", "养到", "抚养到",
+             "年纪", "年龄", "儿子", "女儿", "闺女", "是", "就", "都", "还", "了", "的", "吧", "啊", "呀", "哦", "啦", "嘛"),
+}
+
+# Option ids → what people type for them (besides the id, position and label).
+CHOICE_WORDS: dict[str, tuple[str, ...]] = {
+    "quick": ("快速", "快速诊断", "快的", "快", "简单", "简单的", "简单点", "简版", "快一点", "快点"),
+    "full": ("完整", "完整诊断", "完整的", "详细", "详细的", "全面", "全面的", "完整版", "详细版"),
+    "male": ("男", "男性", "男的", "男士", "男生", "男人", "先生", "m", "male", "man"),
+    "female": ("女", "女性", "女的", "女士", "女生", "女人", "小姐", "f", "female", "woman"),
+    "unspecified": ("不便透露", "不方便透露", "不透露", "不想透露", "不想说", "保密", "不告诉你"),
+    "single": ("未婚", "单身", "没结婚", "没有结婚", "还没结婚", "还没有结婚", "未结婚", "不婚", "single"),
+    "married": ("已婚", "结婚", "结婚了", "已结婚", "已经结婚", "已经结婚了", "结了", "有配偶", "married"),
+    "divorced": ("离异", "离婚", "离婚了", "已离婚", "离了", "divorced"),
+    "widowed": ("丧偶", "配偶去世", "配偶过世", "丧夫", "丧妻", "widowed"),
+    "solar": ("阳历", "公历", "新历", "西历", "阳历生日", "公历生日", "新历生日", "过阳历", "过公历", "过新历"),
+    "lunar": ("农历", "阴历", "旧历", "老历", "农历生日", "阴历生日", "旧历生日", "过农历", "过阴历", "过旧历"),
+    "income": ("收入", "收入保障"),
+    "health": ("健康", "医疗", "健康医疗", "医疗保障"),
+    "education": ("教育", "子女教育", "孩子教育"),
+    "retirement": ("养老", "退休", "养老规划"),
+    "legacy": ("传承", "财富传承", "财富"),
+}
+
+YES_WORDS = ("是", "是的", "对", "对的", "好", "好的", "行", "可以", "同意", "愿意", "要", "需要", "有", "嗯", "嗯嗯",
+             "确认", "确定", "当然", "当然可以", "没问题", "可", "成", "好滴", "好嘞", "好哒", "好好", "对对", "是是",
+             "y", "yes", "ok", "okay", "1")
+NO_WORDS = ("否", "不", "不是", "不对", "不好", "不行", "不可以", "不同意", "不愿意", "不要", "不需要", "没有", "无",
+            "没", "暂无", "不用", "不必", "没必要", "算了", "拒绝", "免了", "暂时不", "暂时不用", "先不", "先不用",
+            "以后再说", "n", "no", "0")
+# Consent must be an unambiguous yes: only these (the label and its words too).
+CONSENT_YES = ("同意", "我同意", "同意开始", "是", "是的", "好", "好的", "可以", "行", "愿意", "确认", "确定", "没问题",
+               "开始", "开始吧", "开始诊断", "嗯", "嗯嗯", "对", "当然", "当然可以", "y", "yes", "ok", "okay")
+# 有医保 / 没有医保: "has it" and "has not" followed by what the question asks about.
+HAVE_PREFIX = ("已经有", "已有", "有")
+HAVE_NOT_PREFIX = ("还没有", "没有", "没买", "没", "无", "暂无")
+HAVE_NOUNS = ("医保", "社保", "医疗险", "医疗保险", "医疗保障", "保险", "百万医疗", "百万医疗险", "商业医疗",
+              "商业医疗险", "新农合", "农合", "公费医疗", "职工医保", "居民医保", "保障")
+
+# A name that means "no name": the summary then addresses the client neutrally.
+NO_NAME = ("不想说", "保密", "不告诉你", "不说", "不方便", "不方便说", "不想透露", "不透露", "不便透露", "匿名",
+           "无", "没有", "不用", "不用了", "随便", "都行", "跳过", "算了", "略", "none", "no", "n/a", "na", "skip",
+           "-", "--", "—", "——", "/")
+NAME_PREFIX = ("可以叫我", "就叫我", "称呼我", "叫我", "我叫", "我是")
+NAME_SUFFIX = ("就行了", "就行", "就好", "即可", "吧")
+
+# Trailing sentence particles: 好的, 有的, 行吧, 不了, 结婚了.
+_PARTICLES = "啊呀吧呢哦噢喔啦嘛哈了的滴哟呗咯嘞"  # not 吗: 是吗 is a question, not a yes
+
+# --- cleaning ----------------------------------------------------------------
+
+_QUOTES = "\"'“”‘’「」『』《》〈〉【】()[]{}<>"
+_TRAILING = ".。!?~,;:、…·" + _QUOTES
+
+
+def _clean(text: str | None, *, simplify: bool = True, strip_punct: bool = True, punct_only: Msg | None = None) -> str:
     if text is None:
         raise ParseError(msg("error.empty"))
     if len(text) > MAX_ANSWER_CHARS:
         raise ParseError(msg("error.too_long"))
-    cleaned = unicodedata.normalize("NFKC", text).strip()
-    if not cleaned:
+    s = unicodedata.normalize("NFKC", text)
+    s = "".join(c for c in s if unicodedata.category(c) != "Cf")  # zero-width, direction marks, BOM…
+    s = " ".join(s.split())
+    if not s:
         raise ParseError(msg("error.empty"))
-    return cleaned
+    if simplify:
+        s = s.translate(_TRAD).lower()
+    if strip_punct:
+        s = s.lstrip(_QUOTES + " ").rstrip(_TRAILING + " ")
+        if not s:  # only punctuation: not empty, just not an answer
+            raise ParseError(punct_only or msg("error.empty"))
+    return s
 
 
-# --- numbers -----------------------------------------------------------------
+def normalize(text: str) -> str:
+    """NFKC folds full-width digits and punctuation (３０万, ，) to ASCII;
+    invisible marks and spare spaces go, trailing punctuation too."""
+    return _clean(text, simplify=False)
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "壹": 1, "二": 2, "贰": 2, "两": 2, "俩": 2, "三": 3, "叁": 3,
-              "四": 4, "肆": 4, "五": 5, "伍": 5, "六": 6, "陆": 6, "七": 7, "柒": 7, "八": 8, "捌": 8,
-              "九": 9, "玖": 9}
+
+def _strip_particles(s: str) -> str:
+    return s.rstrip(_PARTICLES + _TRAILING + " ") or s
+
+
+# --- numerals ----------------------------------------------------------------
+
+_CN_DIGITS = {"一": 1, "壹": 1, "二": 2, "贰": 2, "两": 2, "俩": 2, "三": 3, "叁": 3, "四": 4, "肆": 4, "五": 5,
+              "伍": 5, "六": 6, "陆": 6, "七": 7, "柒": 7, "八": 8, "捌": 8, "九": 9, "玖": 9}
+_CN_ZERO = "零〇"
 _SMALL_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000, "k": 1000}
-_BIG_UNITS = {"万": 10_000, "萬": 10_000, "w": 10_000, "亿": 100_000_000, "億": 100_000_000}
-_TOKEN = re.compile(r"\d+(?:\.\d+)?|点|[零〇一壹二贰两俩三叁四肆五伍六陆七柒八捌九玖]|[十拾百佰千仟万萬亿億kw]")
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?:\D|$))")
+_BIG_UNITS = {"万": 10_000, "w": 10_000, "亿": 100_000_000}
+_APPROX_INSIDE = "多来余"  # 30多万, 三十来万, 一万余
+_VAGUE = "几"  # 十几万, 几十万
+_NUMERAL_CHARS = set(_CN_DIGITS) | set(_CN_ZERO) | set(_SMALL_UNITS) | set(_BIG_UNITS) | set("点" + _APPROX_INSIDE + _VAGUE)
+_DIGIT_BLOB = re.compile(r"[0-9]+(?:[.,][0-9]+)*")
+_THOUSANDS = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+_RANGE_SEPS = "-~到至—–−〜"
+_LIST_SEPS = ",、;+和与及&/|或"
+
+
+class _Bad(Exception):
+    """A malformed numeral (internal; becomes a ParseError)."""
+
+
+@dataclass(frozen=True)
+class _Tok:
+    kind: str  # N number, Z 零, U small unit, B big unit, P 点, A 多/来/余
+    value: Decimal = Decimal(0)
+    digits: str = ""  # how a number was written ("5", "5000", "1.5")
+    chinese: bool = False
+
+
+def _numeral_tokens(run: str) -> list[_Tok]:
+    toks: list[_Tok] = []
+    i = 0
+    while i < len(run):
+        m = _DIGIT_BLOB.match(run, i)
+        if m:
+            blob = m.group()
+            if "," in blob:
+                if not _THOUSANDS.fullmatch(blob):
+                    raise _Bad  # 1,5万: not a thousands separator
+                blob = blob.replace(",", "")
+            if blob.count(".") > 1:
+                raise _Bad  # 1.2.3
+            toks.append(_Tok("N", Decimal(blob), blob))
+            i = m.end()
+            continue
+        c = run[i]
+        if c in _CN_DIGITS:
+            toks.append(_Tok("N", Decimal(_CN_DIGITS[c]), str(_CN_DIGITS[c]), chinese=True))
+        elif c in _CN_ZERO:
+            toks.append(_Tok("Z"))
+        elif c in _SMALL_UNITS:
+            toks.append(_Tok("U", Decimal(_SMALL_UNITS[c])))
+        elif c in _BIG_UNITS:
+            toks.append(_Tok("B", Decimal(_BIG_UNITS[c])))
+        elif c == "点":
+            toks.append(_Tok("P"))
+        elif c in _APPROX_INSIDE:
+            toks.append(_Tok("A"))
+        elif c in _VAGUE:
+            raise ParseError(msg("error.vague"))
+        else:
+            raise _Bad
+        i += 1
+    return toks
+
+
+def _simple(t: _Tok) -> bool:
+    """A single digit 1–9: what may multiply 十/百/千."""
+    return len(t.digits) == 1 and t.value >= 1
+
+
+def _tail(t: _Tok, before: str | None, place: Decimal, zero_place: Decimal | None, at_end: bool) -> Decimal:
+    """The value of a number written after a unit of ``place`` (or after 零)."""
+    if "." in t.digits:
+        raise _Bad
+    if before == "Z":  # 一千零五, 一万零五百: a literal smaller than the gap
+        if zero_place is None or not 0 < t.value < zero_place / 10:
+            raise _Bad
+        return t.value
+    if place == 10:  # 二十五
+        if not _simple(t):
+            raise _Bad
+        return t.value
+    if _simple(t):  # 三万五 = 35,000, 一百五 = 150: only as the last thing said
+        if at_end:
+            return t.value * place / 10
+        raise _Bad
+    if not t.chinese and Decimal(10) ** len(t.digits) == place:  # 3万5000, 3千500: fills the place exactly
+        return t.value
+    raise _Bad
+
+
+def _evaluate(toks: list[_Tok]) -> Decimal:
+    """Read one well-formed numeral; raises _Bad otherwise.
+
+    The grammar: sections below 万 are read digit-unit by digit-unit with
+    units strictly decreasing and each unit the next place down (三千五百)
+    unless a 零 stands for the gap (一千零五十); 万 and 亿 close a section
+    (亿 once, 万 once per 亿); a first number may be any Arabic number or
+    decimal (30万, 1.5亿, 15k); a last bare digit right after 百/千/万/亿 is
+    the colloquial next place (三万五, 一亿五); a bare Arabic tail must fill
+    its place (3万5000)."""
+    if not toks:
+        raise _Bad
+    if len(toks) == 1 and toks[0].kind == "Z":
+        return Decimal(0)
+    yi = wan = section = Decimal(0)
+    last_small: Decimal | None = None  # the last small unit of the section being read
+    last_big: Decimal | None = None
+    pending: _Tok | None = None  # a number waiting for its unit
+    before: str | None = None  # what came before ``pending``
+    prev: str | None = None
+    zero_place: Decimal | None = None  # the place of the unit before a 零
+    section_zero = False  # the section after a big unit opened with 零
+    fraction = False
+    units = 0  # units read so far: 0 means a first multiplier may be any number (30万, 1.5亿, 15k)
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t.kind == "N":
+            if pending is not None or fraction:
+                raise _Bad  # two numbers in a row
+            if units and "." in t.digits:
+                raise _Bad
+            pending, before, prev = t, prev, "N"
+        elif t.kind == "Z":
+            if pending is not None or prev not in ("U", "B") or fraction:
+                raise _Bad  # 零 only fills a gap after a unit
+            zero_place = last_small if prev == "U" else last_big
+            section_zero = section_zero or prev == "B"
+            prev = "Z"
+        elif t.kind == "U":
+            u = t.value
+            if pending is None:
+                nxt = toks[i + 1].kind if i + 1 < len(toks) else None
+                if u == 10 and prev in (None, "Z"):
+                    m = Decimal(1)  # 十五, 一千零十
+                elif u in (100, 1000) and prev is None and nxt == "B":
+                    m = Decimal(1)  # 百万, 千万
+                else:
+                    raise _Bad
+            else:
+                if not _simple(pending) and (units or before is not None):
+                    raise _Bad  # 3万15百
+                if pending.value == 0:
+                    raise _Bad
+                m = pending.value
+            if last_small is not None and u >= last_small:
+                raise _Bad  # units strictly decrease: 十五十, 拾9百
+            if prev == "Z" or (pending is not None and before == "Z"):
+                if zero_place is None or zero_place <= u * 10:
+                    raise _Bad  # 一百零五十: no gap for 零 to fill
+            elif units:
+                expected = last_small / 10 if last_small is not None else Decimal(1000)
+                if u != expected:
+                    raise _Bad  # 一千五十, 一万五百: the gap needs its 零
+            section += m * u
+            last_small, pending, before, prev, zero_place = u, None, None, "U", None
+            units += 1
+        elif t.kind == "B":
+            b = t.value
+            if prev == "Z":
+                raise _Bad  # 一百零万
+            if b == 10_000:
+                if last_big == 10_000:
+                    raise _Bad  # 5万3万
+                if last_small is None:  # the number before 万 is its whole multiplier
+                    if pending is None:
+                        raise _Bad
+                    m = pending.value
+                    if units:  # after 亿: 1亿200万, 一亿零五万 (not 一亿五万)
+                        if m >= 10_000 or "." in pending.digits or pending.chinese and before != "Z":
+                            raise _Bad
+                else:
+                    m = section + (_tail(pending, before, last_small, zero_place, False) if pending else 0)
+                if m == 0:
+                    raise _Bad
+                wan = m * b
+            else:
+                if yi:
+                    raise _Bad  # 亿 twice
+                if last_big is None and last_small is None:
+                    if pending is None:
+                        raise _Bad
+                    m = pending.value
+                elif last_small is None:  # right after 万: 一万亿; a bare digit here is ambiguous (5万3亿)
+                    m = wan + (_tail(pending, before, Decimal(10_000), zero_place, False) if pending else 0)
+                else:
+                    m = wan + section + (_tail(pending, before, last_small, zero_place, False) if pending else 0)
+                if m == 0:
+                    raise _Bad
+                yi, wan = m * b, Decimal(0)
+            section = Decimal(0)
+            last_small, last_big, pending, before, prev, zero_place = None, b, None, None, "B", None
+            section_zero = False
+            units += 1
+        elif t.kind == "P":
+            if fraction or last_big is not None or prev not in ("N", "U"):
+                raise _Bad
+            if prev == "N":
+                assert pending is not None
+                if "." in pending.digits:
+                    raise _Bad
+                if units == 0:
+                    whole = pending.value
+                elif before == "Z" or (before == "U" and last_small == 10):
+                    whole = section + pending.value  # 一百零五点五, 十二点五
+                else:
+                    raise _Bad  # 一百五点五
+            else:
+                whole = section
+            frac = ""
+            j = i + 1
+            while j < len(toks) and (toks[j].kind == "Z" or toks[j].kind == "N" and len(toks[j].digits) == 1):
+                frac += "0" if toks[j].kind == "Z" else toks[j].digits
+                j += 1
+            if not frac:
+                raise _Bad
+            digits = f"{whole}.{frac}"
+            pending = _Tok("N", Decimal(digits), digits)
+            before, prev, section, last_small, units, fraction = None, "N", Decimal(0), None, 0, True
+            i = j
+            continue
+        else:
+            raise _Bad
+        i += 1
+    if prev == "Z":
+        raise _Bad  # 一百零
+    if last_big == 100_000_000 and section and not section_zero:
+        raise _Bad  # 一亿五千: 1.5亿 or 100,005,000? (一亿五千万 / 一亿零五千)
+    rest = Decimal(0)
+    if pending is not None:
+        if units == 0:
+            rest = pending.value
+        else:
+            place = last_small if before == "U" else last_big
+            if before not in ("U", "B", "Z") or place is None and before != "Z":
+                raise _Bad
+            rest = _tail(pending, before, place or Decimal(1), zero_place, True)
+    return yi + wan + section + rest
+
+
+def _prepare(run: str) -> tuple[list[_Tok], bool]:
+    """Tokens of a numeral, with 多/来/余 taken out (reported as approximate)."""
+    toks = _numeral_tokens(run)
+    approx = False
+    out: list[_Tok] = []
+    for i, t in enumerate(toks):
+        if t.kind == "A":
+            nxt = toks[i + 1].kind if i + 1 < len(toks) else None
+            if not out or out[-1].kind not in ("N", "U", "B") or nxt not in (None, "U", "B"):
+                raise _Bad
+            approx = True
+            continue
+        if t.kind == "N" and t.chinese and out and out[-1].kind == "N" and out[-1].chinese:
+            a, b = int(out[-1].value), int(t.value)
+            if b == a + 1 or (a, b) == (3, 5):
+                raise ParseError(msg("error.range"))  # 两三万, 三五万, 七八千
+        out.append(t)
+    return out, approx
+
+
+def _can_split(toks: list[_Tok]) -> bool:
+    """Whether the tokens are two well-formed numbers written one after the other."""
+    if len(toks) > 40:
+        return False
+    for j in range(1, len(toks)):
+        if not any(t.kind in ("U", "B") for t in toks[:j]) or not any(t.kind in ("U", "B") for t in toks[j:]):
+            continue  # 3万500 is one number written loosely, not two
+        try:
+            _evaluate(toks[:j])
+            _evaluate(toks[j:])
+        except _Bad:
+            continue
+        return True
+    return False
+
+
+@dataclass(frozen=True)
+class _Number:
+    value: Decimal
+    magnitude: bool  # 万/亿/w was written
+    approx: bool
+
+
+def _numeral(run: str) -> _Number:
+    with localcontext(prec=_PREC):
+        try:
+            toks, approx = _prepare(run)
+            value = _evaluate(toks)
+        except _Bad:
+            try:
+                toks = _numeral_tokens(run)
+            except _Bad:
+                raise ParseError(msg("error.not_number")) from None
+            if _can_split([t for t in toks if t.kind != "A"]):
+                raise ParseError(msg("error.one_number")) from None
+            raise ParseError(msg("error.not_number")) from None
+        return _Number(value, any(t.kind == "B" for t in toks), approx)
+
+
+# --- reading the words around a number ---------------------------------------
+
+
+def _vocabulary(words: dict[str, tuple[str, ...]]) -> tuple[re.Pattern[str], dict[str, str]]:
+    tags = {w: tag for tag, ws in words.items() for w in ws}
+    ordered = sorted(tags, key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in ordered)), tags
+
+
+_MONEY_VOCAB = _vocabulary(MONEY_WORDS)
+_WHOLE_VOCAB = _vocabulary(WHOLE_WORDS)
+
+
+def _starts_number(piece: str) -> bool:
+    return piece[0].isascii() and piece[0].isdigit() or piece[0] in _CN_DIGITS or piece[0] in _CN_ZERO
+
+
+@dataclass
+class _Scan:
+    runs: list[str]
+    tags: set[str]
+    range_between: bool  # a range sign between two numbers: 20-30万
+    leading_minus: bool
+
+
+def _scan(s: str, vocab: tuple[re.Pattern[str], dict[str, str]], not_key: str) -> _Scan:
+    """Split an answer into numeric runs and known words; anything else is an error."""
+    words_re, tags = vocab
+    items: list[tuple[str, str]] = []
+    i = 0
+    while i < len(s):
+        c = s[i]
+        if c == " ":
+            items.append(("sp", c))
+            i += 1
+            continue
+        m = words_re.match(s, i)
+        if m and m.end() > i:
+            items.append(("word", tags[m.group()]))
+            i = m.end()
+            continue
+        m = _DIGIT_BLOB.match(s, i)
+        if m:
+            items.append(("num", m.group()))
+            i = m.end()
+            continue
+        if c in _NUMERAL_CHARS:
+            items.append(("num", c))
+        elif c in _RANGE_SEPS:
+            items.append(("range", c))
+        elif c in _LIST_SEPS:
+            items.append(("list", c))
+        else:
+            raise ParseError(msg(not_key))
+        i += 1
+    # Numeric pieces next to each other are one run; a space joins "30 万" but
+    # separates "30万 40万" and "3 5" (a new number starts after it).
+    merged: list[tuple[str, str]] = []
+    for kind, text in items:
+        if kind == "num" and merged:
+            if merged[-1][0] == "num":
+                merged[-1] = ("num", merged[-1][1] + text)
+                continue
+            if len(merged) >= 2 and merged[-1][0] == "sp" and merged[-2][0] == "num" and not _starts_number(text):
+                merged.pop()
+                merged[-1] = ("num", merged[-1][1] + text)
+                continue
+        merged.append((kind, text))
+    merged = [it for it in merged if it[0] != "sp"]
+    kinds = [k for k, _ in merged]
+    range_between = any(
+        kinds[j] == "range" and "num" in kinds[:j] and "num" in kinds[j + 1 :] for j in range(len(kinds))
+    )
+    leading_minus = bool(merged) and merged[0] == ("range", merged[0][1]) and merged[0][1] in "-−" and "num" in kinds
+    return _Scan(
+        runs=[t for k, t in merged if k == "num"],
+        tags={t for k, t in merged if k == "word"},
+        range_between=range_between,
+        leading_minus=leading_minus,
+    )
+
+
+def _one_run(scan: _Scan, not_key: str) -> _Number:
+    """The single number of an answer, or the error that says why not."""
+    if "neg" in scan.tags or scan.leading_minus:
+        raise ParseError(msg("error.negative"))
+    if scan.range_between:
+        raise ParseError(msg("error.range"))
+    if len(scan.runs) > 1:
+        for run in scan.runs:
+            try:
+                _numeral(run)
+            except ParseError as err:
+                if err.message.key == "error.not_number":
+                    raise ParseError(msg(not_key)) from None
+        raise ParseError(msg("error.one_number"))
+    try:
+        return _numeral(scan.runs[0])
+    except ParseError as err:
+        if err.message.key == "error.not_number":
+            raise ParseError(msg(not_key)) from None
+        raise
 
 
 def parse_number(text: str) -> Decimal:
     """Read a non-negative number written with Arabic or Chinese numerals and
     units: 30万, 30w, 三十万, 1.5亿, 8k, 8千, 三万五, 一点五亿, 300,000.
 
-    Raises ParseError("error.negative") for a minus sign, ("error.not_number")
-    for anything else that is not a number.
-    """
-    s = _squeeze(normalize(text)).lower()
-    if s.startswith(("-", "负", "−")):
-        raise ParseError(msg("error.negative"))
-    s = _THOUSANDS.sub("", s)
-    # A Chinese decimal point between numerals: 一点五亿 → 1.5亿.
-    tokens = _TOKEN.findall(s)
-    if not tokens or "".join(tokens) != s:
+    Raises ParseError("error.negative") for a minus sign, ("error.one_number")
+    for two numbers, ("error.not_number") for anything else."""
+    s = _clean(text, punct_only=msg("error.not_number"))
+    scan = _scan(s, (re.compile("(?!)"), {}), "error.not_number")
+    if scan.tags or not scan.runs:
         raise ParseError(msg("error.not_number"))
-    tokens = _join_chinese_decimal(tokens)
-    # Exact for any length we accept, so a bound check never sees a rounded value.
-    with localcontext(prec=2 * MAX_ANSWER_CHARS):
-        return _read_tokens(tokens)
-
-
-def _read_tokens(tokens: list[str]) -> Decimal:
-    total = Decimal(0)  # everything closed by 亿 / 万
-    section = Decimal(0)  # the part below 万 being built
-    number: Decimal | None = None
-    last_unit: int | None = None
-    for tok in tokens:
-        if tok in _CN_DIGITS or tok[0].isdigit():
-            if number is not None:  # two numbers in a row: "3 5", "三五"
-                raise ParseError(msg("error.not_number"))
-            number = Decimal(_CN_DIGITS[tok]) if tok in _CN_DIGITS else Decimal(tok)
-            if tok in ("零", "〇"):
-                number, last_unit = None, None
-            continue
-        if tok in _SMALL_UNITS:
-            unit = _SMALL_UNITS[tok]
-            if number is None and not (tok in ("十", "拾") and section == 0):
-                raise ParseError(msg("error.not_number"))
-            section += (number if number is not None else 1) * unit
-        else:
-            unit = _BIG_UNITS[tok]
-            if number is None and section == 0:
-                raise ParseError(msg("error.not_number"))
-            if unit == 100_000_000:
-                total = (total + section + (number or 0)) * unit
-            else:
-                total += (section + (number or 0)) * unit
-            section = Decimal(0)
-        number, last_unit = None, unit
-    if number is not None:
-        # Colloquial trailing digit: 三万五 = 35,000, 一百五 = 150.
-        if last_unit and last_unit >= 100 and number == number.to_integral_value() and number < 10:
-            number *= Decimal(last_unit) / 10
-        section += number
-    return total + section
-
-
-def _join_chinese_decimal(tokens: list[str]) -> list[str]:
-    if "点" not in tokens:
-        return tokens
-    i = tokens.index("点")
-    before, after = tokens[i - 1] if i else None, tokens[i + 1 : i + 2]
-    if before not in _CN_DIGITS or not after or after[0] not in _CN_DIGITS:
-        raise ParseError(msg("error.not_number"))
-    # Read the digits after 点 up to the next unit: 一点二五万 → 1.25万.
-    j = i + 1
-    frac = ""
-    while j < len(tokens) and tokens[j] in _CN_DIGITS:
-        frac += str(_CN_DIGITS[tokens[j]])
-        j += 1
-    joined = f"{_CN_DIGITS[before]}.{frac}"
-    return tokens[: i - 1] + [joined] + tokens[j:]
-
-
-def _squeeze(s: str) -> str:
-    """Drop spaces ("30 万"), but "3 5" is two numbers, not 35."""
-    if re.search(r"\d\s+\d", s):
-        raise ParseError(msg("error.not_number"))
-    return re.sub(r"\s+", "", s)
+    return _one_run(scan, "error.not_number").value
 
 
 # --- money -------------------------------------------------------------------
 
 Period = Literal["year", "month"]
-_CURRENCY_NOISE = re.compile(r"[¥￥$]|人民币|rmb|cny|块钱|块|元|圆", re.IGNORECASE)
-_MONTHLY = re.compile(r"(?:/|每|一个|一|个)?月$|^每月|^月|/mo(?:nth)?$|per\s*month$", re.IGNORECASE)
-_YEARLY = re.compile(r"(?:/|每|一)?年$|^每年|^年|/y(?:ea)?r$|per\s*year$", re.IGNORECASE)
-_NOTHING = {"无", "没有", "没", "无贷款", "没贷款", "none", "no", "nothing", "不需要"}
+
+
+def _to_int(amount: Decimal) -> int:
+    with localcontext(prec=_PREC):
+        return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def parse_money(text: str, period: Period | None = None) -> Parsed:
@@ -152,144 +623,306 @@ def parse_money(text: str, period: Period | None = None) -> Parsed:
 
     ``period`` is what the question asks for. "3000/月" for a yearly question
     is converted (×12) and a note says so; "10万/年" for a monthly one, ÷12.
-    "无"/"没有" reads as 0.
+    "无"/"没有"/"没有房贷"/"还清了" read as 0; "大概30万" as 30万 with a note.
     """
-    s = normalize(text)
-    if s.lower() in _NOTHING:
-        return Parsed(0)
-    given: Period | None = None
-    # Strip the period marker first: in 万/月, 月 is not part of the number.
-    try:
-        core = _squeeze(s)
-    except ParseError:
-        raise ParseError(msg("error.not_money")) from None
-    for pattern, p in ((_MONTHLY, "month"), (_YEARLY, "year")):
-        stripped = pattern.sub("", core)
-        if stripped != core:
-            core, given = stripped, p
-            break
-    stripped = _CURRENCY_NOISE.sub("", core)
-    unit_given = stripped != core or given is not None or bool(re.search(r"[^\d.,]", stripped))
-    core = stripped
-    if not core:
+    s = _clean(text, punct_only=msg("error.not_money"))
+    scan = _scan(s, _MONEY_VOCAB, "error.not_money")
+    if "pretax" in scan.tags:
+        raise ParseError(msg("error.pre_tax"))
+    if not scan.runs:
+        if "zero" in scan.tags and "neg" not in scan.tags:
+            return Parsed(0)
         raise ParseError(msg("error.not_money"))
-    try:
-        amount = parse_number(core)
-    except ParseError as err:
-        if err.message.key == "error.not_number":
-            raise ParseError(msg("error.not_money")) from None
-        raise
-    note = None
+    if "zero" in scan.tags:
+        raise ParseError(msg("error.not_money"))  # 没有30万: not a number we can take
+    number = _one_run(scan, "error.not_money")
+    given: Period | None = None
+    if "month" in scan.tags and "year" in scan.tags:
+        raise ParseError(msg("error.not_money"))
+    if "month" in scan.tags:
+        given = "month"
+    elif "year" in scan.tags:
+        given = "year"
+    unit_given = "cur" in scan.tags or given is not None or number.magnitude
     if given and period is None:
         # "1.5万/月" for a balance or a cover: a total was asked, not a rate.
         raise ParseError(msg("error.not_periodic"))
-    if period and given and given != period:
-        if period == "year":
-            converted = amount * 12
-            note = msg("note.month_to_year", monthly=Money(amount), yearly=Money(converted))
-        else:
-            converted = amount / 12
-            note = msg("note.year_to_month", yearly=Money(amount), monthly=Money(converted))
-        amount = converted
-    yuan = int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    return Parsed(yuan, note, unit_given)
+    approx = number.approx or "approx" in scan.tags
+    amount = number.value
+    note = None
+    with localcontext(prec=_PREC):
+        if period and given and given != period:
+            if period == "year":
+                converted = amount * 12
+                key = "note.approx_month_to_year" if approx else "note.month_to_year"
+                note = msg(key, monthly=Money(amount), yearly=Money(converted))
+            else:
+                converted = amount / 12
+                key = "note.approx_year_to_month" if approx else "note.year_to_month"
+                note = msg(key, yearly=Money(amount), monthly=Money(converted))
+            amount = converted
+        elif approx:
+            note = msg("note.approx", value=Money(amount))
+    return Parsed(_to_int(amount), note, unit_given)
 
 
-def parse_whole(text: str) -> Parsed:
-    """A whole number (a count, an age): 3, 三, 35岁, 2个, 一百."""
-    s = normalize(text)
-    try:
-        s = re.sub(r"(岁|周岁|个|人|位|年|名)$", "", _squeeze(s))
-    except ParseError:
-        raise ParseError(msg("error.not_whole")) from None
-    if s in _NOTHING:
-        return Parsed(0)
-    try:
-        value = parse_number(s)
-    except ParseError as err:
-        if err.message.key == "error.not_number":
-            raise ParseError(msg("error.not_whole")) from None
-        raise
+# --- whole numbers -----------------------------------------------------------
+
+_AGE_ZERO = re.compile(r"(刚出生|刚生|新生儿|刚满月|满月|还没满月|没满月|未满月|半岁|半岁多|"
+                       r"(?:还)?(?:未满|不满|不到|没满|没到)(?:一|1)(?:周)?岁)")
+_AGE_MONTHS = re.compile(r"(.+?)个?月(?:大)?")
+_AGE_HALF = re.compile(r"(.+?)(?:周)?岁半")
+_KIDS = re.compile(r"(.+?)(?:个)?(儿子|儿|闺女|女儿|女)(?:和|、|,|\+| )?(.+?)(?:个)?(儿子|儿|闺女|女儿|女)")
+
+
+def parse_whole(text: str, *, age: bool = False) -> Parsed:
+    """A whole number (a count, an age): 3, 三, 35岁, 2个, 一百, 两个孩子,
+    没有孩子, 一儿一女; with ``age``, 6个月 / 半岁 / 刚出生 read as 0."""
+    s = _clean(text, punct_only=msg("error.not_whole"))
+    core = _strip_particles(s).replace(" ", "")
+    if age:
+        if _AGE_ZERO.fullmatch(core):
+            return Parsed(0, msg("note.age_in_years", age=0))
+        m = _AGE_MONTHS.fullmatch(core)
+        if m:
+            months = _whole_of(m.group(1))
+            years = months // 12
+            return Parsed(years, msg("note.age_in_years", age=years))
+        m = _AGE_HALF.fullmatch(core)
+        if m:
+            years = _whole_of(m.group(1))
+            return Parsed(years, msg("note.age_in_years", age=years))
+    else:
+        m = _KIDS.fullmatch(core)
+        if m and m.group(2)[0] != m.group(4)[0]:
+            return Parsed(_whole_of(m.group(1)) + _whole_of(m.group(3)))  # 一儿一女, 两儿一女
+    scan = _scan(s, _WHOLE_VOCAB, "error.not_whole")
+    if not scan.runs:
+        if "zero" in scan.tags and "neg" not in scan.tags:
+            return Parsed(0)
+        raise ParseError(msg("error.not_whole"))
+    if "zero" in scan.tags:
+        raise ParseError(msg("error.not_whole"))
+    number = _one_run(scan, "error.not_whole")
+    value = number.value
     if value != value.to_integral_value():
         raise ParseError(msg("error.not_whole"))
-    return Parsed(int(value))
+    n = _to_int(value)
+    approx = number.approx or "approx" in scan.tags
+    return Parsed(n, msg("note.approx", value=n) if approx else None)
+
+
+def _whole_of(text: str) -> int:
+    """A small count or age inside a phrase (the 6 of 6个月)."""
+    try:
+        value = _numeral(text).value
+    except ParseError:
+        raise ParseError(msg("error.not_whole")) from None
+    if value != value.to_integral_value():
+        raise ParseError(msg("error.not_whole"))
+    return _to_int(value)
 
 
 # --- dates -------------------------------------------------------------------
 
-_DATE_PATTERNS = (
-    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"),
-    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})[日号]?$"),
-    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
-)
+_Y = r"[0-9]{4}|[0-9]{2}|[零〇一二三四五六七八九]{4}|[零〇一二三四五六七八九]{2}"
+_MD = r"[0-9]{1,2}|[一二三四五六七八九十]{1,3}"
+_DATE_CN = re.compile(rf"({_Y})年({_MD})月({_MD})[日号]?")
+_DATE_SEP = re.compile(r"([0-9]{4}|[0-9]{2}) ?([-/. ]) ?([0-9]{1,2}) ?\2 ?([0-9]{1,2})")
+_DATE_DIGITS = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})|([0-9]{2})([0-9]{2})([0-9]{2})")
+_DATE_PREFIX = re.compile(r"^(?:我的生日是|我的生日|出生日期是|出生日期|生日是|生日|出生于|生于|我是|是)")
+_DATE_SUFFIX = re.compile(r"(?:出生的|出生|生的|生人|生)$")
 
 
-def parse_date(text: str) -> Parsed:
-    """1985-03-12, 1985/3/12, 1985.3.12, 1985年3月12日, 19850312."""
-    s = normalize(text).replace(" ", "")
-    for pattern in _DATE_PATTERNS:
-        m = pattern.match(s)
+def parse_date(text: str, today: date | None = None) -> Parsed:
+    """1985-03-12, 1985/3/12, 1985.3.12, 1985 3 12, 1985年3月12日(出生),
+    1985年3月12号, 一九八五年三月十二日, 19850312; two-digit years (85年3月12日,
+    85.3.12) with ``today``: 19xx or 20xx, whichever makes the person 0–100
+    years old (if both, the younger)."""
+    s = _strip_particles(_clean(text, punct_only=msg("error.not_date")))
+    s = _DATE_SUFFIX.sub("", _DATE_PREFIX.sub("", s)).strip()
+    compact = s.replace(" ", "")
+    parts: tuple[str, str, str] | None = None
+    m = _DATE_CN.fullmatch(compact)
+    if m:
+        parts = (m.group(1), m.group(2), m.group(3))
+    else:
+        m = _DATE_SEP.fullmatch(s)
         if m:
-            y, mo, d = (int(g) for g in m.groups())
-            try:
-                return Parsed(date(y, mo, d))
-            except ValueError:
-                raise ParseError(msg("error.no_such_date")) from None
-    raise ParseError(msg("error.not_date"))
+            parts = (m.group(1), m.group(3), m.group(4))
+        else:
+            m = _DATE_DIGITS.fullmatch(compact)
+            if m:
+                g = [x for x in m.groups() if x is not None]
+                parts = (g[0], g[1], g[2])
+    if parts is None:
+        raise ParseError(msg("error.not_date"))
+    year_text = parts[0]
+    year = int("".join(str(_CN_DIGITS.get(c, 0)) if not c.isascii() else c for c in year_text))
+    month, day = _date_part(parts[1]), _date_part(parts[2])
+    if len(year_text) == 2:
+        return Parsed(_two_digit_year(year, month, day, today))
+    try:
+        return Parsed(date(year, month, day))
+    except ValueError:
+        raise ParseError(msg("error.no_such_date")) from None
+
+
+def _date_part(text: str) -> int:
+    if text.isascii():
+        return int(text)
+    try:
+        value = _numeral(text).value
+    except ParseError:
+        raise ParseError(msg("error.not_date")) from None
+    return _to_int(value)
+
+
+def _two_digit_year(yy: int, month: int, day: int, today: date | None) -> date:
+    if today is None:
+        raise ParseError(msg("error.not_date"))
+    exists = False
+    fits: list[date] = []
+    for century in (1900, 2000):
+        try:
+            d = date(century + yy, month, day)
+        except ValueError:
+            continue
+        exists = True
+        age = today.year - d.year - ((today.month, today.day) < (d.month, d.day))
+        if d <= today and age <= 100:
+            fits.append(d)
+    if not exists:
+        raise ParseError(msg("error.no_such_date"))
+    if not fits:
+        raise ParseError(msg("error.not_date"))
+    return max(fits)
 
 
 # --- yes / no ----------------------------------------------------------------
 
-_YES = {"是", "是的", "对", "对的", "好", "好的", "行", "可以", "同意", "愿意", "要", "需要", "有", "嗯", "嗯嗯",
-        "y", "yes", "ok", "okay", "1", "确认", "当然"}
-_NO = {"否", "不", "不是", "不对", "不好", "不行", "不可以", "不同意", "不愿意", "不要", "不需要", "没有", "无", "没",
-       "n", "no", "0", "算了", "拒绝"}
+
+def _forms(s: str) -> list[str]:
+    """The ways an answer may be read: as typed, without sentence particles,
+    without spaces."""
+    out = [s, _strip_particles(s)]
+    out += [x.replace(" ", "") for x in out]
+    return list(dict.fromkeys(out))
 
 
-def parse_yes_no(text: str) -> Parsed:
-    s = normalize(text).lower().rstrip("。!！.~")
-    if s in _YES:
-        return Parsed(True)
-    if s in _NO:
-        return Parsed(False)
-    raise ParseError(msg("error.not_yes_no"))
+def parse_yes_no(text: str, options: list[tuple[str, str]] | None = None, *, strict: bool = False) -> Parsed:
+    """是/否 and how people say it (有的, 好啊, 不用了, 有医保, 没有医保…).
+    ``options`` are the ("yes", label), ("no", label) buttons: their ids,
+    positions and labels count. ``strict`` (consent): only an unambiguous yes
+    is a yes."""
+    if options:
+        try:
+            return Parsed(parse_choice(text, options).value == "yes")
+        except ParseError as err:
+            if err.message.key in ("error.empty", "error.too_long"):
+                raise
+    s = _clean(text, punct_only=msg("error.not_consent" if strict else "error.not_yes_no"))
+    forms = _forms(s)
+    yes_words = CONSENT_YES if strict else YES_WORDS
+    no_words = NO_WORDS
+    for f in forms:
+        if f in yes_words:
+            return Parsed(True)
+        if f in no_words:
+            return Parsed(False)
+    if not strict:
+        for f in forms:
+            for prefix in HAVE_NOT_PREFIX:  # 没有医保 before 有医保
+                if f.startswith(prefix) and f[len(prefix) :] in HAVE_NOUNS:
+                    return Parsed(False)
+            for prefix in HAVE_PREFIX:
+                if f.startswith(prefix) and f[len(prefix) :] in HAVE_NOUNS:
+                    return Parsed(True)
+    raise ParseError(msg("error.not_consent" if strict else "error.not_yes_no"))
 
 
 # --- choices and rankings ----------------------------------------------------
+
+_CHOICE_PREFIX = ("我选择", "我选", "选择", "选", "我是", "我")
+_POSITION = re.compile(r"(?:第|选)?([0-9]+|[一二三四五六七八九十])(?:个|项|种|号)?")
+_PARENTHETICAL = re.compile(r"\(.*?\)")
+
+
+def _key(s: str) -> str:
+    return s.replace(" ", "").lower()
+
+
+def _label_forms(label: str) -> set[str]:
+    """A label, the label without its parenthetical, and its comma-separated
+    parts: "快速诊断(约10题)" → 快速诊断; "同意,开始诊断" → 同意, 开始诊断."""
+    cleaned = unicodedata.normalize("NFKC", label).translate(_TRAD).lower()
+    main = _PARENTHETICAL.sub("", cleaned).strip()
+    forms = {_key(cleaned), _key(main), _key(re.sub(r"[,,;、/]", "", main))}
+    forms |= {_key(p) for p in re.split(r"[,,;、/]", main) if p.strip()}
+    return {f for f in forms if f}
+
+
+def _match_option(s: str, options: list[tuple[str, str]]) -> str | None:
+    table: dict[str, set[str]] = {}
+    for oid, label in options:
+        for form in {_key(oid)} | _label_forms(label) | {_key(w) for w in CHOICE_WORDS.get(oid, ())}:
+            table.setdefault(form, set()).add(oid)
+    candidates: list[str] = []
+    for f in _forms(s):
+        candidates.append(_key(f))
+        for prefix in _CHOICE_PREFIX:
+            if f.startswith(prefix) and len(f) > len(prefix):
+                candidates.append(_key(_strip_particles(f[len(prefix) :])))
+    for c in candidates:
+        hit = table.get(c)
+        if hit and len(hit) == 1:
+            return next(iter(hit))
+    for c in (_key(s), _key(s.removeprefix("选").removeprefix("我选"))):  # a position as typed: 2, 第2个, 选2
+        m = _POSITION.fullmatch(c)
+        if m:
+            g = m.group(1)
+            n = int(g) if g.isascii() else (10 if g == "十" else _CN_DIGITS[g])
+            if 1 <= n <= len(options):
+                return options[n - 1][0]
+    return None
 
 
 def parse_choice(text: str, options: list[tuple[str, str]]) -> Parsed:
     """``options`` are (id, label) pairs, label already translated by the
     caller's catalog lookup or the id itself. Accepts the id (buttons), the
-    1-based position, or the label."""
-    s = normalize(text)
-    lowered = s.lower()
-    for oid, label in options:
-        if lowered == oid.lower() or s == label:
-            return Parsed(oid)
-    if s.isdigit() and 1 <= int(s) <= len(options):
-        return Parsed(options[int(s) - 1][0])
-    matches = [oid for oid, label in options if label and (s in label)]
-    if len(matches) == 1:
-        return Parsed(matches[0])
-    raise ParseError(msg("error.not_choice", count=len(options)))
+    1-based position, the label, the label's main words, or a synonym from
+    CHOICE_WORDS; never a mere piece of a label."""
+    if text is not None and len(text) <= MAX_ANSWER_CHARS:
+        exact = [oid for oid, _ in options if text == oid]
+        if exact:
+            return Parsed(exact[0])  # a button
+    bad = msg("error.not_choice", count=len(options))
+    s = _clean(text, punct_only=bad)
+    oid = _match_option(s, options) or _match_option(_clean(text, strip_punct=False), options)
+    if oid is None:
+        raise ParseError(bad)
+    return Parsed(oid)
+
+
+_RANK_SEPS = re.compile(r"[\s,、;>/|\-→=]+")
 
 
 def parse_ranking(text: str, options: list[tuple[str, str]]) -> Parsed:
     """Positions or labels in order of importance: "2 1 3", "21354",
     "健康医疗,收入保障". Items not named keep their listed order after those
     that were."""
-    s = normalize(text)
     n = len(options)
-    picked: list[str] = []
-    parts = [p for p in re.split(r"[\s,、;>/|-]+", s) if p]
-    if len(parts) == 1 and parts[0].isdigit() and n < 10:
+    s = _clean(text, punct_only=msg("error.not_ranking", count=n))
+    parts = [p for p in _RANK_SEPS.split(s) if p]
+    if len(parts) == 1 and parts[0].isascii() and parts[0].isdigit() and n < 10:
         parts = list(parts[0])
+    if not parts:
+        raise ParseError(msg("error.not_ranking", count=n))
+    picked: list[str] = []
     for part in parts:
-        try:
-            oid = parse_choice(part, options).value
-        except ParseError:
-            raise ParseError(msg("error.not_ranking", count=n)) from None
+        oid = _match_option(part, options)
+        if oid is None:
+            raise ParseError(msg("error.not_ranking", count=n))
         if oid in picked:
             raise ParseError(msg("error.ranking_repeat"))
         picked.append(oid)
@@ -302,10 +935,30 @@ def parse_ranking(text: str, options: list[tuple[str, str]]) -> Parsed:
 MAX_NAME_CHARS = 20
 
 
+def _has_word_chars(s: str) -> bool:
+    return any(unicodedata.category(c)[0] in "LN" for c in s)
+
+
 def parse_text(text: str, max_chars: int = MAX_NAME_CHARS) -> Parsed:
-    s = normalize(text)
-    if len(s) > max_chars:
-        raise ParseError(msg("error.text_too_long", max=max_chars))
-    if any(unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs") for c in s):
+    """A name: letters or digits required (not only punctuation, symbols,
+    invisible or combining marks); 不想说 / 保密 / 无 / - … mean no name ("")."""
+    s = _clean(text, simplify=False, strip_punct=False)
+    if any(unicodedata.category(c) in ("Cc", "Co", "Cs") for c in s):
         raise ParseError(msg("error.text_invalid"))
-    return Parsed(s)
+    loose = _strip_particles(s.translate(_TRAD).lower().strip(_QUOTES + " "))
+    if s.lower() in NO_NAME or loose in NO_NAME or loose.replace(" ", "") in NO_NAME:
+        return Parsed("", msg("note.no_name"))
+    name = s.strip(_QUOTES + " ").rstrip(_TRAILING + " ")
+    for prefix in NAME_PREFIX:
+        if name.startswith(prefix) and len(name) > len(prefix):
+            name = name[len(prefix) :].lstrip(" ,:")
+            break
+    for suffix in NAME_SUFFIX:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            name = name[: -len(suffix)].rstrip(" ,")
+            break
+    if not _has_word_chars(name):
+        raise ParseError(msg("error.name_invalid"))
+    if len(name) > max_chars:
+        raise ParseError(msg("error.text_too_long", max=max_chars))
+    return Parsed(name)

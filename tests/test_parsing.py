@@ -37,7 +37,7 @@ def test_money_good(text, yuan):
         ("", "error.empty"), ("   ", "error.empty"), ("abc", "error.not_money"), ("三十万abc", "error.not_money"),
         ("-5万", "error.negative"), ("负五万", "error.negative"), ("😀", "error.not_money"), ("30万😀", "error.not_money"),
         ("1" * 5000, "error.too_long"), ("万", "error.not_money"), ("1.2.3", "error.not_money"),
-        ("3 5", "error.not_money"), ("1,5万", "error.not_money"), ("元", "error.not_money"), ("1e6", "error.not_money"),
+        ("3 5", "error.one_number"), ("1,5万", "error.not_money"), ("元", "error.not_money"), ("1e6", "error.not_money"),
     ],
 )
 def test_money_hostile(text, key):
@@ -116,12 +116,12 @@ OPTIONS = [("single", "未婚"), ("married", "已婚"), ("divorced", "离异"), 
 
 
 @pytest.mark.parametrize("text, oid", [("married", "married"), ("2", "married"), ("已婚", "married"), ("２", "married"),
-                                       ("丧", "widowed")])
+                                       ("丧偶", "widowed")])
 def test_choice(text, oid):
     assert parse_choice(text, OPTIONS).value == oid
 
 
-@pytest.mark.parametrize("text", ["5", "0", "婚", "xyz", "", "-1"])
+@pytest.mark.parametrize("text", ["5", "0", "婚", "xyz", "", "-1", "丧"])
 def test_choice_hostile(text):
     with pytest.raises(ParseError):
         parse_choice(text, OPTIONS)
@@ -149,8 +149,279 @@ def test_ranking_hostile(text, key):
 
 def test_text():
     assert parse_text(" 王先生 ").value == "王先生"
-    for bad, key in [("王" * 21, "error.text_too_long"), ("", "error.empty"), ("a\u200bb", "error.text_invalid"),
+    assert parse_text("a\u200bb").value == "ab"  # invisible marks are dropped, not stored
+    for bad, key in [("王" * 21, "error.text_too_long"), ("", "error.empty"), ("a\x00b", "error.text_invalid"),
                      ("x" * 5000, "error.too_long")]:
         with pytest.raises(ParseError) as err:
             parse_text(bad)
         assert err.value.message.key == key
+
+
+# --- issue 8: never crash, never misread ---------------------------------------
+
+from flows.diagnosis import DIAGNOSIS  # noqa: E402
+from flows.engine import read_answer  # noqa: E402
+from tests.helpers import CTX, TODAY, ZH  # noqa: E402
+
+STEPS = {s.key: s for s in DIAGNOSIS.expand({"children_count": 2, "parents_count": 2})}
+
+
+def answer(key, text, answers=None):
+    """read_answer at a step of the diagnosis; the note, if any, must render."""
+    parsed = read_answer(STEPS[key], text, answers or {}, CTX)
+    if parsed.note:
+        ZH(parsed.note)
+    return parsed
+
+
+def rejected(key, text, answers=None):
+    with pytest.raises(ParseError) as err:
+        read_answer(STEPS[key], text, answers or {}, CTX)
+    ZH(err.value.message)  # every error renders from the catalog
+    return err.value.message.key
+
+
+@pytest.mark.parametrize("text", ["一点五点五", "一点五点五万", "9" * 29, "9" * 29 + "万", "9" * 200, "点五", "零零", "万万"])
+def test_numeral_crashes_of_issue_8_are_clear_errors(text):
+    for key in ("income", "mortgage", "debt_payment", "children_count", "spouse_age"):
+        try:
+            answer(key, text)
+        except ParseError:
+            pass
+    assert rejected("mortgage", "9" * 29) == "error.too_large"
+
+
+@pytest.mark.parametrize("text, key", [
+    ("5万3万", "error.one_number"), ("30万 40万", "error.one_number"), ("30万\n30万", "error.one_number"),
+    ("30万,40万", "error.one_number"), ("30万和40万", "error.one_number"), ("5万+3万", "error.one_number"),
+    ("拾9百", "error.one_number"), ("十五十", "error.one_number"), ("一百二百", "error.one_number"),
+    ("3万500", "error.not_money"), ("一百零五十", "error.one_number"), ("三十三十万", "error.one_number"),
+    ("1,5万", "error.not_money"), ("三千五万", "error.one_number"), ("5万3亿", "error.one_number"),
+])
+def test_malformed_numbers_are_never_stored(text, key):
+    assert rejected("mortgage", text) == key
+
+
+def test_malformed_number_at_a_whole_step():
+    assert rejected("spouse_age", "十五十") == "error.one_number"
+    assert rejected("children_count", "3 5") == "error.one_number"
+
+
+@pytest.mark.parametrize("text, yuan", [
+    ("三万五", 35_000), ("一百五", 150), ("1.5亿", 150_000_000), ("三十万", 300_000), ("一点五亿", 150_000_000),
+    ("八千", 8_000), ("两万三千", 23_000), ("十五", 15), ("二十五", 25), ("一千零五十", 1_050), ("300,000", 300_000),
+    ("8k", 8_000), ("百万", 1_000_000), ("千万", 10_000_000), ("一百万", 1_000_000), ("两百万", 2_000_000),
+    ("兩萬", 20_000), ("貳萬", 20_000), ("壹億", 100_000_000), ("一亿五", 150_000_000), ("一万亿", 10**12),
+    ("3万5000", 35_000), ("1.5千万", 15_000_000), ("十二点五万", 125_000), ("1w5", 15_000), ("1k5", 1_500),
+])
+def test_well_formed_numbers_keep_working(text, yuan):
+    assert parse_money(text).value == yuan
+
+
+@pytest.mark.parametrize("key, digits, chinese", [
+    ("mortgage", "60", "六十"), ("income", "8000", "八千"), ("income", "8000", "8千"), ("income", "8000", "8k"),
+    ("living_expenses", "5000", "五千"),
+])
+def test_chinese_numerals_get_the_same_plausibility_questions(key, digits, chinese):
+    assert rejected(key, digits) == rejected(key, chinese) in ("error.tiny_amount", "error.tiny_yearly")
+
+
+def test_unit_given_means_currency_period_or_magnitude():
+    assert answer("income", "八千元").value == 8_000
+    assert answer("income", "8k/月").value == 96_000
+    assert answer("mortgage", "六十万").value == 600_000
+    assert answer("mortgage", "60w").value == 600_000
+    assert not parse_money("8k").unit_given and not parse_money("一百").unit_given
+    assert parse_money("¥80").unit_given and parse_money("80块").unit_given and parse_money("八十元").unit_given
+
+
+@pytest.mark.parametrize("text", ["大概30万", "30万左右", "约30万", "差不多30万", "30多万", "三十来万", "30万上下",
+                                  "大约30万吧", "将近30万"])
+def test_approximations_are_taken_with_a_note(text):
+    parsed = answer("savings", text)
+    assert parsed.value == 300_000 and parsed.note.key == "note.approx"
+    assert ZH(parsed.note) == "好的,按 30万 计。"
+
+
+@pytest.mark.parametrize("key, text, value, note", [
+    ("income", "年薪30万", 300_000, None), ("income", "税后30万", 300_000, None),
+    ("income", "月薪8000", 96_000, "note.month_to_year"), ("income", "每个月8000", 96_000, "note.month_to_year"),
+    ("debt_payment", "月供5000", 5_000, None), ("savings", "存款20万", 200_000, None),
+    ("mortgage", "房贷还剩50万", 500_000, None), ("living_expenses", "大约每月3000", 36_000, "note.approx_month_to_year"),
+    ("retirement_spending", "年薪12万", 10_000, "note.year_to_month"), ("income", "到手30万", 300_000, None),
+    ("budget", "每年预算2万", 20_000, None),
+])
+def test_context_words_around_the_amount(key, text, value, note):
+    parsed = answer(key, text)
+    assert parsed.value == value
+    assert (parsed.note.key if parsed.note else None) == note
+
+
+def test_context_words_that_change_the_question_are_asked_about():
+    assert rejected("mortgage", "月供5000") == "error.not_periodic"
+    assert rejected("income", "税前30万") == "error.pre_tax"
+    for text in ("20-30万", "20~30万", "20到30万", "20万-30万", "两三万", "二三十万", "三五万"):
+        assert rejected("income", text) == "error.range", text
+    for text in ("十几万", "几万", "几十万"):
+        assert rejected("income", text) == "error.vague", text
+
+
+@pytest.mark.parametrize("text", ["没有房贷", "还清了", "暂无", "没有收入", "没有", "无", "0", "零", "不用", "没买",
+                                  "已还清", "没有存款"])
+def test_zero_by_words(text):
+    for key in ("mortgage", "income", "savings", "life_cover"):
+        assert answer(key, text).value == 0, (key, text)
+
+
+def test_zero_words_with_a_number_are_not_guessed():
+    assert rejected("mortgage", "没有30万") == "error.not_money"
+
+
+@pytest.mark.parametrize("text", ["30万。", "30万!", "30万！", "\u200b30万", "30\u200e万", "\ufeff30万", "30万\u00a0",
+                                  "\u300030万\u3000", "「30万」", "30万~", "30万…"])
+def test_trailing_punctuation_and_invisible_marks(text):
+    assert answer("savings", text).value == 300_000
+
+
+@pytest.mark.parametrize("text", ["85年3月12日", "85.3.12", "一九八五年三月十二日", "1985年3月12日出生", "1985年3月12号",
+                                  "1985 3 12", "1985-3-12", "19850312", "85-3-12", "1985年3月12日。",
+                                  "我是1985年3月12日出生的", "一九八五年3月12日", "\u200b1985-03-12"])
+def test_dates_people_type(text):
+    assert answer("birth_date", text).value == "1985-03-12"
+
+
+def test_two_digit_years_make_the_person_0_to_100_years_old():
+    # Today is 2026-11-23 in the tests.
+    assert parse_date("05年6月1日", today=TODAY).value == date(2005, 6, 1)
+    assert parse_date("27年1月1日", today=TODAY).value == date(1927, 1, 1)  # 2027 is not born yet
+    assert parse_date("26年1月1日", today=TODAY).value == date(2026, 1, 1)  # both fit: the younger
+    assert parse_date("26年12月1日", today=TODAY).value == date(1926, 12, 1)
+    assert parse_date("00.2.29", today=TODAY).value == date(2000, 2, 29)
+    with pytest.raises(ParseError):
+        parse_date("85年3月12日")  # without today a two-digit year is not guessed
+
+
+@pytest.mark.parametrize("key, text, n", [
+    ("children_count", "两个孩子", 2), ("children_count", "没有孩子", 0), ("children_count", "一儿一女", 2),
+    ("children_count", "两儿一女", 3), ("children_count", "一个女儿", 1), ("children_count", "俩孩子", 2),
+    ("children_count", "一个儿子一个女儿", 2), ("parents_count", "两位老人", 2), ("parents_count", "没有", 0),
+    ("child.1.age", "6个月", 0), ("child.1.age", "半岁", 0), ("child.1.age", "刚出生", 0),
+    ("child.1.age", "未满一岁", 0), ("child.1.age", "8岁了", 8), ("child.1.age", "一岁半", 1),
+    ("spouse_age", "38岁", 38), ("spouse_age", "三十八", 38), ("spouse_age", "38周岁", 38),
+    ("support_end_age", "22岁", 22), ("retirement_age", "60岁退休", 60), ("support_years", "二十年", 20),
+])
+def test_counts_and_ages(key, text, n):
+    assert answer(key, text).value == n
+
+
+def test_months_are_not_a_count():
+    assert rejected("children_count", "6个月") == "error.not_whole"
+
+
+@pytest.mark.parametrize("key, text, value", [
+    ("has_medical", "有的", True), ("has_medical", "是啊", True), ("has_medical", "好啊", True),
+    ("contact_ok", "好滴", True), ("contact_ok", "可以的", True), ("contact_ok", "没问题", True),
+    ("contact_ok", "行吧", True), ("contact_ok", "嗯", True), ("contact_ok", "不用了", False),
+    ("contact_ok", "不了", False), ("has_medical", "没有", False), ("has_medical", "有医保", True),
+    ("has_medical", "没有医保", False), ("has_medical", "有社保", True), ("contact_ok", "要", True),
+    ("contact_ok", "不要", False), ("contact_ok", "1", True), ("contact_ok", "2", False), ("contact_ok", "yes", True),
+    ("contact_ok", "是", True), ("contact_ok", "否", False), ("greetings_ok", "好的!", True),
+])
+def test_yes_and_no_as_people_say_them(key, text, value):
+    assert answer(key, text).value is value
+
+
+@pytest.mark.parametrize("text", [",", "，", "开", "断", "始", "诊断", "意", "同", "有", "要", "需要", "(", "同意同意", "...",
+                                  "开始诊", "意,开", "1同意"])
+def test_consent_only_for_an_unambiguous_yes(text):
+    try:
+        assert answer("consent", text).value is not True
+    except ParseError as err:
+        ZH(err.message)
+
+
+@pytest.mark.parametrize("text", ["同意", "同意,开始诊断", "同意，开始诊断", "开始诊断", "我同意", "是", "好的", "可以",
+                                  "yes", "1", "嗯", "同意。", "yes"])
+def test_consent_yes(text):
+    assert answer("consent", text).value is True
+
+
+@pytest.mark.parametrize("text", ["0", "(", ")", "10", "约10题", "诊断", "断", "题", "约", "1 0", "速", "快速诊断(约", "(约10题)"])
+def test_depth_is_not_picked_by_a_piece_of_its_label(text):
+    assert rejected("depth", text) == "error.not_choice"
+
+
+@pytest.mark.parametrize("key, text, oid", [
+    ("depth", "快速", "quick"), ("depth", "完整", "full"), ("depth", "1", "quick"), ("depth", "2", "full"),
+    ("depth", "快速诊断(约10题)", "quick"), ("depth", "快速诊断", "quick"), ("depth", "quick", "quick"),
+    ("gender", "男性", "male"), ("gender", "男的", "male"), ("gender", "女士", "female"), ("gender", "保密", "unspecified"),
+    ("marital", "单身", "single"), ("marital", "未婚", "single"), ("marital", "没结婚", "single"),
+    ("marital", "结婚了", "married"), ("marital", "已婚", "married"), ("marital", "离婚", "divorced"),
+    ("marital", "离异", "divorced"), ("marital", "丧偶", "widowed"), ("marital", "第2个", "married"),
+    ("birthday_calendar", "公历", "solar"), ("birthday_calendar", "阳历", "solar"), ("birthday_calendar", "新历", "solar"),
+    ("birthday_calendar", "阴历", "lunar"), ("birthday_calendar", "农历", "lunar"), ("birthday_calendar", "旧历", "lunar"),
+    ("birthday_calendar", "农历生日", "lunar"),
+])
+def test_choices_as_people_say_them(key, text, oid):
+    assert answer(key, text).value == oid
+
+
+@pytest.mark.parametrize("text", [",", "，，", "、", "!!!", "...", "--", ">>"])
+def test_punctuation_alone_is_not_a_ranking(text):
+    assert rejected("priorities", text) == "error.not_ranking"
+
+
+def test_ranking_by_words():
+    assert answer("priorities", "健康,收入").value[:2] == ["health", "income"]
+    assert rejected("priorities", "保障") == "error.not_ranking"
+
+
+@pytest.mark.parametrize("text", ["不想说", "保密", "不告诉你", "无", "-", "不想透露", "跳过"])
+def test_no_name_means_address_neutrally(text):
+    parsed = answer("name", text)
+    assert parsed.value == "" and parsed.note.key == "note.no_name"
+
+
+@pytest.mark.parametrize("text", ["...", "!!", "\u0301\u0301", "😀", "（）", "~~~", "\u200b\u200b", "\u00a0", "🙂🙂"])
+def test_a_name_needs_letters(text):
+    assert rejected("name", text) in ("error.name_invalid", "error.empty")
+
+
+def test_names_are_kept_as_written():
+    assert answer("name", "王先生").value == "王先生"
+    assert answer("name", "叫我小王就行").value == "小王"
+    assert answer("name", "陸先生").value == "陸先生"  # traditional characters in a name stay
+    assert answer("name", "Mr. Wang").value == "Mr. Wang"
+
+
+def test_too_long_stays_too_long():
+    for key in ("name", "income", "consent", "depth", "priorities", "birth_date", "children_count"):
+        assert rejected(key, "1" * 201) == "error.too_long"
+
+
+@pytest.mark.parametrize("key, text", [
+    ("income", "¥300,000"), ("income", "300000"), ("income", "三十万"), ("income", "30w"), ("mortgage", "0"),
+    ("living_expenses", "1.5万/月"), ("child.1.education", "50万"), ("children_count", "3"), ("children_count", "三"),
+    ("children_count", "0"), ("support_end_age", "22岁"), ("mortgage", "150万"), ("birth_date", "1985-03-12"),
+    ("birth_date", "1985年3月12日"), ("name", "王先生"), ("name", "不想说"), ("consent", "同意"), ("consent", "不同意"),
+    ("priorities", "2 1 3 5 4"),
+])
+def test_what_the_questions_and_errors_suggest_is_accepted(key, text):
+    answer(key, text)
+
+
+def test_a_quick_interview_typed_the_way_people_talk():
+    from tests.helpers import interview
+
+    state, _, outcome, asked = interview(["同意", "快速", "85年3月12日", "单身", "没有孩子", "年薪30万", "每月8000",
+                                          "没有房贷", "存款20万", "没买", "没有", "每年2万左右"])
+    assert asked[-1] == "budget" and outcome is not None
+    a = state.answers
+    assert (a["consent"], a["depth"], a["birth_date"], a["marital"]) == (True, "quick", "1985-03-12", "single")
+    assert (a["children_count"], a["income"], a["living_expenses"], a["mortgage"]) == (0, 300_000, 96_000, 0)
+    assert (a["savings"], a["life_cover"], a["ci_cover"], a["budget"]) == (200_000, 0, 0, 20_000)
+
+
+@pytest.mark.parametrize("text", ["是吗", "好吗", "有吗", "是否", "要不要", "好不好"])
+def test_a_question_back_is_not_a_yes(text):
+    assert rejected("contact_ok", text) == "error.not_yes_no"

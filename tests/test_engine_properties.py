@@ -1,0 +1,429 @@
+"""Property tests of the engine (issue 8, items 1 and 5): each generates
+inputs of one class of defect and checks the class is gone.
+
+- every step a result depends on has an answer or a stated default at every
+  depth, and no default is None for answers the interview can hold;
+- no exception escapes ``engine.handle`` for any text at any question;
+- random walks of answer / junk / back / skip / edit / edit menu / restart /
+  deepen / resume / stale buttons / depth changes: after every event no
+  exception, every rule of ``invariant_violations`` holds, and when a result
+  exists it was computed without error, its figures are finite and
+  non-negative where the domain says so, and it renders through the strict
+  renderer (a missing message id fails).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import strategies as st
+
+from flows import calc, engine
+from flows.diagnosis import DIAGNOSIS, GENERATION_GAP, invariant_violations
+from flows.engine import Answer, Back, Deepen, Edit, Reply, Restart, Resume, Skip, State, options
+from flows.flow import Repeat
+from flows.messages import Msg
+from flows.summary import summary_blocks
+from tests.helpers import CTX, TODAY, ZH
+
+FAST = settings(max_examples=200, deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+# A walk is up to 40 events (about 0.6 ms each, invariants and rendering included).
+WALKS = settings(FAST, max_examples=200)
+FINISHING = settings(FAST, max_examples=80)
+OLDEST_BIRTH = TODAY.replace(year=TODAY.year - 100) + timedelta(days=1)
+YOUNGEST_BIRTH = TODAY.replace(year=TODAY.year - 18)
+MAX_COUNTS = {item.count_key: 3 for item in DIAGNOSIS.items if isinstance(item, Repeat)}
+
+
+def client_age(answers) -> int | None:
+    birth = answers.get("birth_date")
+    return calc.age_on(date.fromisoformat(birth), TODAY) if birth else None
+
+
+def ok(step, value, answers) -> bool:
+    return engine._problem(step, value, answers, CTX) is None
+
+
+# --- what a client plausibly types at a step ------------------------------------
+
+
+_STRATEGIES: dict = {}
+
+
+def valid_text(step, answers) -> st.SearchStrategy[str]:
+    """A plausible, usually valid answer to ``step`` in one of the forms
+    people write (the engine may still refuse it: that is part of the walk).
+    Built once per step (and per set of fitting values): building strategies
+    is most of a walk's time otherwise."""
+    fitting = ()
+    if step.kind == "whole":
+        lo, hi = step.min or 0, step.max if step.max is not None else 100
+        if step.key in MAX_COUNTS:
+            hi = min(hi, MAX_COUNTS[step.key])  # long walks, not long families
+        fitting = tuple(v for v in range(lo, hi + 1) if ok(step, v, answers)) or tuple(range(lo, hi + 1))
+    key = (step.key, fitting)
+    if key not in _STRATEGIES:
+        _STRATEGIES[key] = _valid_text(step, fitting)
+    return _STRATEGIES[key]
+
+
+def _valid_text(step, fitting) -> st.SearchStrategy[str]:
+    if step.kind == "date":
+        return st.dates(OLDEST_BIRTH, YOUNGEST_BIRTH).flatmap(lambda d: st.sampled_from(
+            [d.isoformat(), f"{d.year}/{d.month}/{d.day}", f"{d.year}年{d.month}月{d.day}日"]))
+    if step.kind == "whole":
+        return st.sampled_from(fitting).map(str)
+    if step.kind == "money":
+        lo, hi = step.min or 0, step.max
+        # (yuan per unit, fewest units, most units, how it is written): 30万, 8000元, 1.5亿, 3000/月
+        units = [(10_000, 0, 5000, "{}万"), (1, 0, 3_000_000, "{}元"), (10_000_000, 1, 99, "亿")]
+        if step.period == "year":
+            units.append((12, 1000, 100_000, "{}/月"))
+        forms = []
+        for unit, least, most, form in units:
+            least, most = max(least, -(-lo // unit)), min(most, hi // unit)
+            if least <= most:
+                write = (lambda n: f"{n / 10:g}亿") if form == "亿" else form.format
+                forms.append(st.integers(least, most).map(write))
+        return st.one_of(forms)
+    if step.kind == "choice":
+        return st.sampled_from([o.id for o in options(step)] + [ZH(o.label) for o in options(step)])
+    if step.kind == "yes_no":
+        if step.key == DIAGNOSIS.consent_key:
+            return st.sampled_from(["yes", "是", "同意", "yes", "否"])
+        return st.sampled_from(["yes", "no", "是", "否"])
+    if step.kind == "ranking":
+        n = len(step.choices)
+        return st.permutations(range(1, n + 1)).flatmap(
+            lambda p: st.integers(1, n).map(lambda k: " ".join(map(str, p[:k]))))
+    return st.sampled_from(["王", "李小姐", "Wang"])
+
+
+# Pieces of what people write about numbers, dates and choices, glued at random.
+PIECES = st.sampled_from(["一", "二", "两", "五", "九", "十", "百", "千", "万", "亿", "点", "零", "拾", "3", "0", "8000",
+                          "1.5", ".", ",", " ", "元", "¥", "/月", "每月", "年", "月", "日", "岁", "个", "k", "w", "-",
+                          "是", "否", "快速", "已婚", "大概", "左右", "多"])
+JUNK = st.one_of(
+    st.text(max_size=30),
+    st.text(alphabet=st.sampled_from(list("0123456789.,点零一二两三四五六七八九十百千万亿元¥/月年日岁个kw- 是否")),
+            max_size=20),
+    st.lists(PIECES, min_size=1, max_size=8).map("".join),
+    st.from_regex(r"[1-9][0-9]{15,60}(万|亿|元)?", fullmatch=True),
+    st.sampled_from(["", " ", "abc", "-3万", "200亿", "😀", "x" * 300, "2030-01-01", "1900-01-01", "0", "999"]),
+)
+
+
+# --- rendering and figures ---------------------------------------------------------
+
+
+def render_reply(reply: Reply) -> None:
+    for note in reply.notes:
+        ZH(note)
+    q = reply.question
+    if q is not None:
+        ZH(q.text)
+        for m in (q.section, q.default, q.hint):
+            if m is not None:
+                ZH(m)
+        for option in q.options:
+            ZH(option.label)
+    for item in reply.edit_menu or ():
+        ZH(item.question)
+        ZH(item.value)
+
+
+def check_outcome(o) -> None:
+    """A result the engine gives: every figure a finite Decimal, needs, resources,
+    gaps and accounts ≥ 0, the cross-answer rules visible in the figures, and
+    every line renders."""
+    d, p = o.diagnosis, o.profile
+
+    def sound(x):
+        assert isinstance(x, Decimal) and x.is_finite() and x >= 0, x
+
+    for gap in (d.life, d.critical_illness, d.retirement):
+        for line in gap.need + gap.have:
+            sound(line.amount)
+        for x in (gap.a, gap.b, gap.c):
+            sound(x)
+        assert gap.c == max(Decimal(0), gap.a - gap.b)
+    for account in d.accounts:
+        sound(account.low)
+        sound(account.high)
+        assert account.low <= account.high
+    for allot in d.budget_fit:
+        sound(allot.allotted)
+        assert allot.allotted <= allot.recommended
+    for x in (d.income_cover_low, d.income_cover_high, d.insurance_accounts_min, d.financial_assets):
+        sound(x)
+    for ratio in d.ratios:
+        assert ratio.value is None or (isinstance(ratio.value, Decimal) and ratio.value.is_finite())
+    assert d.support_years >= 0 and d.retirement_years >= 0 and 1 <= d.tier <= 4
+    assert p.family_income >= p.income
+    assert all(c.age <= p.age - GENERATION_GAP for c in p.children)
+    assert all(par.age >= p.age + GENERATION_GAP for par in p.parents)
+    for block in summary_blocks(o):
+        for line in block:
+            assert isinstance(line, Msg)
+            ZH(line)
+
+
+# --- 1. the flow's structure: a value or a stated default at every depth ------------
+
+
+@st.composite
+def held_answers(draw):
+    """Answers the interview can hold: every step without a default answered
+    (the engine asks it at every depth), any other answered or not, each value
+    one its step accepts given the answers before it."""
+    answers: dict = {}
+    seen: set[str] = set()
+    while True:
+        step = next((s for s in engine.applicable(DIAGNOSIS, answers, all_depths=True) if s.key not in seen), None)
+        if step is None:
+            return answers
+        seen.add(step.key)
+        if step.has_default and step.phase == "interview" and draw(st.booleans()):
+            continue
+        if step.key == DIAGNOSIS.consent_key:
+            answers[step.key] = True
+            continue
+        value = draw(stored_value(step, answers))
+        if not ok(step, value, answers):
+            assume(step.has_default)
+            continue
+        answers[step.key] = value
+
+
+def stored_value(step, answers) -> st.SearchStrategy:
+    if step.kind == "date":
+        return st.dates(OLDEST_BIRTH, YOUNGEST_BIRTH).map(date.isoformat)
+    if step.kind in ("whole", "money"):
+        lo, hi = step.min or 0, step.max if step.max is not None else 100
+        if step.key in MAX_COUNTS:
+            hi = min(hi, MAX_COUNTS[step.key])
+        if step.kind == "whole":
+            fitting = [v for v in range(lo, hi + 1) if ok(step, v, answers)]
+            return st.sampled_from(fitting or [lo])
+        return st.one_of(st.integers(lo, min(hi, 10**7)), st.integers(lo, hi), st.sampled_from([lo, hi]))
+    if step.kind == "choice":
+        return st.sampled_from(step.choices)
+    if step.kind == "yes_no":
+        return st.booleans()
+    if step.kind == "ranking":
+        return st.permutations(step.choices).flatmap(lambda p: st.integers(1, len(p)).map(lambda k: list(p[:k])))
+    return st.sampled_from(["", "王"])
+
+
+def test_every_step_is_asked_or_has_a_default_at_every_depth():
+    for children in range(4):
+        for parents in range(5):
+            for marital in ("single", "married"):
+                answers = {"children_count": children, "parents_count": parents, "marital": marital}
+                every = engine.applicable(DIAGNOSIS, answers, all_depths=True)
+                for depth in ("quick", "full"):
+                    asked = {s.key for s in engine.applicable(DIAGNOSIS, {**answers, "depth": depth})}
+                    for step in every:
+                        assert step.key in asked or step.has_default, (depth, step.key)
+
+
+@settings(FAST, max_examples=100)
+@given(held_answers())
+def test_no_default_is_none_and_the_result_is_computed_for_any_answers_held(answers):
+    for depth in ("quick", "full"):
+        state = State(flow=DIAGNOSIS.name, answers={**answers, "depth": depth})
+        for step in engine.applicable(DIAGNOSIS, state.answers, all_depths=True):
+            if step.has_default:
+                assert step.default_value(state.answers, CTX) is not None, step.key
+        values, assumed = engine.resolved_answers(DIAGNOSIS, state, CTX)
+        assert engine.unresolved(DIAGNOSIS, values) == []
+        check_outcome(DIAGNOSIS.conclude(values, assumed, CTX))
+
+
+# --- 4. any text at any question ----------------------------------------------------
+
+# One answer per step, reaching every step of the flow (two children, two parents,
+# married, greetings wanted); `None`: take the default.
+PATH = {
+    "consent": "是", "depth": "full", "name": "王", "birth_date": "1985-03-12", "gender": "男", "marital": "已婚",
+    "spouse_age": "33", "spouse_income": "15万", "children_count": "2", "child.1.age": "5", "child.2.age": "8",
+    "support_end_age": None, "parents_count": "2", "parent.1.age": "62", "parent.1.support": "2万",
+    "parent.2.age": "60", "parent.2.support": "2万", "income": "40万", "family_income": "55万",
+    "living_expenses": "20万", "mortgage": "150万", "other_debts": "10万", "debt_payment": "5000元",
+    "child.1.education": "50万", "child.2.education": "40万", "support_years": None, "retirement_age": "60",
+    "retirement_spending": "8000元", "pension": "3000元", "savings": "60万", "other_assets": "100万",
+    "life_cover": "50万", "ci_cover": "20万", "has_medical": "是", "retirement_savings": "20万",
+    "priorities": "1 2 3 4 5", "budget": "10万", "contact_ok": "是", "greetings_ok": "是", "birthday_calendar": "solar",
+}
+
+
+def _states_at_every_step() -> dict[str, State]:
+    states = {}
+    state, reply = engine.start(DIAGNOSIS, CTX)
+    while reply.question is not None:
+        key = reply.question.step
+        states[key] = state
+        text = PATH[key]
+        state, reply = engine.handle(DIAGNOSIS, state, Skip() if text is None else Answer(text), CTX)
+        assert not reply.rejected, key
+    return states
+
+
+AT_STEP = _states_at_every_step()
+
+
+def test_the_path_reaches_every_step():
+    assert set(AT_STEP) == set(PATH)
+
+
+@FAST
+@given(st.sampled_from(sorted(AT_STEP)), JUNK)
+def test_any_text_at_any_question_is_a_reply_never_an_exception(key, text):
+    state = AT_STEP[key]
+    new, reply = engine.handle(DIAGNOSIS, state, Answer(text), CTX)
+    assert isinstance(reply, Reply)
+    assert reply.rejected or new.answers.get(key) is not None or new.status == "declined"
+    assert invariant_violations(new, CTX) == []
+    render_reply(reply)
+
+
+# --- 3 and 5. random walks ---------------------------------------------------------
+
+EVENTS = (["answer"] * 16 + ["button"] * 3 + ["junk", "back", "back", "skip", "skip", "edit", "edit", "edit",
+          "edit_menu", "restart", "deepen", "resume", "stale", "depth", "depth", "rule_edit", "rule_edit"])
+# Answers other steps' checks depend on: changing one may take others back.
+RULE_KEYS = ("income", "birth_date")
+
+
+def _finished(prefix: dict, closing: bool) -> State:
+    """The state after answering ``prefix`` (by step key; others skipped or
+    answered from PATH) up to the summary, or to the end."""
+    state, reply = engine.start(DIAGNOSIS, CTX)
+    while reply.question is not None and (closing or reply.question.step not in ("contact_ok",)):
+        key = reply.question.step
+        text = prefix.get(key, PATH[key])
+        state, reply = engine.handle(DIAGNOSIS, state, Skip() if text is None else Answer(text), CTX)
+        assert not reply.rejected, key
+    return state
+
+
+# Walks start anywhere: a new interview, in the middle of one, at its summary
+# (quick or full, with parents counted), or after it ended.
+STARTS = [
+    engine.start(DIAGNOSIS, CTX)[0],
+    AT_STEP["parents_count"], AT_STEP["parent.1.age"], AT_STEP["family_income"], AT_STEP["budget"],
+    AT_STEP["contact_ok"],
+    _finished({}, closing=True),
+    _finished({"depth": "quick"}, closing=False),
+    _finished({"depth": "quick", "marital": "未婚", "children_count": "0"}, closing=True),
+]
+
+
+def draw_event(data, state: State) -> tuple[list, bool]:
+    """Events for one step of the walk, and whether they are stale (nothing may change)."""
+    step = engine.current_step(DIAGNOSIS, state)
+    kind = data.draw(st.sampled_from(EVENTS), label="kind")
+    if kind == "answer":
+        text = data.draw(valid_text(step, state.answers), label="answer") if step else "好"
+        return [Answer(text)], False
+    if kind == "button" and step is not None and options(step):
+        option = data.draw(st.sampled_from(options(step)), label="button")
+        return [Answer(option.id, step=step.key, turn=state.turn)], False
+    if kind == "junk":
+        return [Answer(data.draw(JUNK, label="junk"))], False
+    if kind == "back":
+        button = step is not None and data.draw(st.booleans(), label="back button")
+        return [Back(step=step.key, turn=state.turn) if button else Back()], False
+    if kind == "skip":
+        button = step is not None and data.draw(st.booleans(), label="skip button")
+        return [Skip(step=step.key, turn=state.turn) if button else Skip()], False
+    if kind == "edit":
+        keys = [i.key for i in engine.editable(DIAGNOSIS, state, CTX)] + ["no.such.step"]
+        return [Edit(data.draw(st.sampled_from(keys), label="edit"))], False
+    if kind == "edit_menu":
+        return [Edit(None)], False
+    if kind == "restart":
+        return [Restart()], False
+    if kind == "deepen":
+        return [Deepen()], False
+    if kind == "stale" and state.turn > 0:
+        turn = data.draw(st.integers(0, state.turn - 1), label="old turn")
+        key = data.draw(st.sampled_from([s.key for s in DIAGNOSIS.expand({"children_count": 2, "parents_count": 2})]))
+        event = data.draw(st.sampled_from([Answer("yes", step=key, turn=turn), Back(step=key, turn=turn),
+                                           Skip(step=key, turn=turn)]), label="stale")
+        return [event], True
+    if kind == "rule_edit":
+        keys = [i.key for i in engine.editable(DIAGNOSIS, state, CTX) if i.key in RULE_KEYS]
+        if keys:
+            key = data.draw(st.sampled_from(keys), label="rule edit")
+            step = next(s for s in DIAGNOSIS.expand(state.answers) if s.key == key)
+            return [Edit(key), Answer(data.draw(valid_text(step, state.answers), label="new answer"))], False
+    if kind == "depth":
+        return [Edit("depth"), Answer(data.draw(st.sampled_from(["quick", "full", "快速诊断", "完整诊断"])))], False
+    return [Resume()], False
+
+
+@WALKS
+@given(st.data())
+def test_random_walks_keep_every_rule_and_never_raise(data):
+    state = data.draw(st.sampled_from(STARTS), label="start")
+    n = data.draw(st.integers(1, 40), label="walk length")
+    for _ in range(n):
+        events, stale = draw_event(data, state)
+        for ev in events:
+            before = state
+            state, reply = engine.handle(DIAGNOSIS, state, ev, CTX)
+            assert isinstance(reply, Reply)
+            if stale and state.status != "declined":
+                assert reply.ignored and state == before, ev
+            if any(n.key.startswith("recheck.") for n in reply.notes):
+                event("an answer taken back by its rule")
+            problems = invariant_violations(state, CTX)
+            assert problems == [], (ev, problems)
+            render_reply(reply)
+            if reply.outcome is not None:
+                event("a result")
+                check_outcome(reply.outcome)
+            outcome = engine.conclusion(DIAGNOSIS, state, CTX)
+            if outcome is not None and reply.outcome is None:
+                d = outcome.diagnosis
+                assert min(d.life.c, d.critical_illness.c, d.retirement.c) >= 0
+    outcome = engine.conclusion(DIAGNOSIS, state, CTX)
+    if outcome is not None:
+        check_outcome(outcome)
+
+
+@FINISHING
+@given(st.data())
+def test_walks_that_finish_give_a_result_whatever_the_edits_and_depth_changes(data):
+    # Mostly answers, so walks reach the summary, then edits and depth changes after it.
+    state, reply = engine.start(DIAGNOSIS, CTX)
+    for _ in range(80):
+        step = engine.current_step(DIAGNOSIS, state)
+        if step is None or step.phase != "interview":
+            break
+        text = data.draw(valid_text(step, state.answers)) if step.key != "consent" else "是"
+        state, reply = engine.handle(DIAGNOSIS, state, Answer(text), CTX)
+    for _ in range(data.draw(st.integers(0, 6))):
+        events, _ = draw_event(data, state)
+        for ev in events:
+            state, reply = engine.handle(DIAGNOSIS, state, ev, CTX)
+            assert invariant_violations(state, CTX) == []
+            if any(n.key.startswith("recheck.") for n in reply.notes):
+                event("an answer taken back by its rule")
+        # Answer whatever the change made necessary.
+        for _ in range(40):
+            step = engine.current_step(DIAGNOSIS, state)
+            if step is None or step.phase != "interview" or state.status == "declined":
+                break
+            state, reply = engine.handle(DIAGNOSIS, state, Answer(data.draw(valid_text(step, state.answers))), CTX)
+            assert invariant_violations(state, CTX) == []
+    step = engine.current_step(DIAGNOSIS, state)
+    if state.status != "declined" and (step is None or step.phase != "interview"):
+        event("finished with a result")
+        outcome = engine.conclusion(DIAGNOSIS, state, CTX)
+        assert outcome is not None
+        check_outcome(outcome)
