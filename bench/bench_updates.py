@@ -44,11 +44,13 @@ from tests.helpers import TODAY  # noqa: E402
 TOKEN = "123456:BENCH-token_abcdefghijklmnopqrstuvwxyz"
 
 # A quick interview: buttons where the bot shows buttons, typed text elsewhere.
+# A button's data names its question's copy (bot/callbacks.py: a|<turn>|<step>|<option>;
+# the turn counts the questions sent, 1 for consent).
 SCRIPT: list[tuple[str, str]] = [
-    ("text", "/start"), ("button", "a|consent|yes"), ("button", "a|depth|quick"), ("text", "1988-04-02"),
-    ("button", "a|marital|married"), ("text", "15万"), ("text", "1"), ("text", "6"), ("text", "{income}"),
+    ("text", "/start"), ("button", "a|1|consent|yes"), ("button", "a|2|depth|quick"), ("text", "1988-04-02"),
+    ("button", "a|4|marital|married"), ("text", "15万"), ("text", "1"), ("text", "6"), ("text", "{income}"),
     ("text", "20万"), ("text", "150万"), ("text", "{savings}"), ("text", "50万"), ("text", "20万"), ("text", "10万"),
-    ("button", "a|contact_ok|no"), ("button", "a|greetings_ok|no"),
+    ("button", "a|15|contact_ok|no"), ("button", "a|16|greetings_ok|no"),
 ]
 LATENCY_CLIENTS = 50
 OPEN_PREFIX = 5  # updates each "open" interview receives: /start … date of birth, then it waits

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
+from .callbacks import GoBack, SkipStep
 from .driver import Driver
 from .presenter import Button, Outgoing
 from .storage import Storage
@@ -18,7 +19,7 @@ QUIT_WORDS = {"quit", "exit", "q", "退出"}
 
 # Back and skip get letters, so that typing a number always means the number
 # (or the numbered option), never "go back".
-NAV_KEYS = {"b": "b|", "s": "s|"}
+NAV_KEYS = {GoBack: "b", SkipStep: "s"}
 
 
 def render(out: Outgoing) -> tuple[str, dict[str, Button]]:
@@ -29,7 +30,7 @@ def render(out: Outgoing) -> tuple[str, dict[str, Button]]:
     for row in out.buttons:  # a row of buttons is a line, as in Telegram
         shown = []
         for b in row:
-            key = next((k for k, prefix in NAV_KEYS.items() if b.data.startswith(prefix)), None)
+            key = NAV_KEYS.get(type(b.press))
             if key is None:
                 n += 1
                 key = str(n)

@@ -18,6 +18,7 @@ from flows.engine import Back, Deepen, Edit, Event, Resume, Skip, State
 from flows.flow import Context, Flow
 from flows.messages import Msg, msg
 
+from .callbacks import Choose, DeleteChoice, EditAnswer, GoBack, SkipStep, decode
 from .i18n import Renderer
 from .presenter import Button, Outgoing, pack, present, summary_texts
 from .storage import Storage
@@ -38,6 +39,27 @@ def figures_json(outcome) -> dict:
     raw = {"diagnosis": dataclasses.asdict(outcome.diagnosis), "profile": dataclasses.asdict(outcome.profile),
            "assumptions": outcome.assumptions.model_dump(mode="json")}
     return json.loads(json.dumps(raw, default=default))
+
+
+def _typed(event: Event) -> bool:
+    """A typed answer or skip (a button names its step, a command navigates)."""
+    return isinstance(event, engine.Answer | Skip) and event.step is None
+
+
+def _mark_superseded(session, event: Event, outs: list[Outgoing]) -> None:
+    """When the question now asked is the same step asked again (a rejected
+    answer, a re-send) or the client navigated (back, edit, restart, resume),
+    the buttons of the last question message are stale: name that message so
+    the channel removes its keyboard. An ordinary answer moving on costs no
+    extra call (its old buttons are stale by their turn anyway)."""
+    if session is None or session.question_message_id is None:
+        return
+    asked = next((o for o in outs if o.question_step), None)
+    if asked is None:
+        return
+    navigated = isinstance(event, Back | Edit | engine.Restart | Deepen | Resume)
+    if navigated or asked.question_step == session.question_step:
+        asked.replaces = session.question_message_id
 
 
 class Driver:
@@ -66,6 +88,12 @@ class Driver:
         if session is not None and session.has_seen(update_id):
             return []
         ctx = self.context()
+        resent = False
+        if session is not None and session.undelivered and _typed(event):
+            # The client never received the current question (its send failed,
+            # or they had blocked the bot), so what they typed now answers
+            # something else: it is not taken, and the question is sent again.
+            event, resent = Resume(), True
         if session is None:
             state, reply = engine.start(self.flow, ctx)
             if isinstance(event, engine.Answer):
@@ -78,8 +106,12 @@ class Driver:
             state, reply = engine.handle(self.flow, session.state, event, ctx)
         if reply.ignored:
             return []
+        if resent:
+            reply.notes.insert(0, msg("delivery.resent"))
         await self._store(user_id, session, state, reply, update_id)
-        return present(reply, self.renderer)
+        outs = present(reply, self.renderer)
+        _mark_superseded(session, event, outs)
+        return outs
 
     async def _store(self, user_id: int, session, state: State, reply: engine.Reply, update_id: int | None) -> None:
         if state.status == "declined":
@@ -156,12 +188,13 @@ class Driver:
         r = self.renderer
         # The buttons name the session they were shown for: a press on an old
         # confirmation, after a new interview began, deletes nothing.
-        buttons = [[Button(r.text("delete.yes"), f"d|yes|{session.id}"), Button(r.text("delete.no"), "d|no")]]
+        buttons = [[Button(r.text("delete.yes"), DeleteChoice(True, session.id)),
+                    Button(r.text("delete.no"), DeleteChoice(False, session.id))]]
         return [Outgoing(r.text("delete.confirm"), buttons)]
 
-    async def delete(self, user_id: int, session_id: str) -> list[Outgoing]:
+    async def delete(self, user_id: int, session_id: int) -> list[Outgoing]:
         session = await self.storage.current_session(user_id)
-        if session is None or str(session.id) != session_id:
+        if session is None or session.id != session_id:
             return []
         await self.storage.delete_user(user_id)
         return self._say("delete.done")
@@ -178,20 +211,19 @@ class Driver:
     # --- callback buttons ----------------------------------------------------
 
     async def button(self, user_id: int, data: str, update_id: int | None = None) -> list[Outgoing]:
-        """Run a button's callback data (see presenter); unknown data does nothing."""
-        kind, _, rest = data.partition("|")
-        if kind == "a":
-            step, _, option = rest.partition("|")
-            return await self.handle(user_id, engine.Answer(option, step=step), update_id)
-        if kind == "s":
-            return await self.handle(user_id, Skip(step=rest), update_id)
-        if kind == "b":
-            return await self.handle(user_id, Back(step=rest), update_id)
-        if kind == "e":
-            return await self.handle(user_id, Edit(rest), update_id)
-        if kind == "d":
-            answer, _, session_id = rest.partition("|")
-            if answer != "yes":
+        """Run a button's callback data (see ``bot.callbacks``); data that does
+        not decode (an old format, a forged press) does nothing."""
+        press = decode(data)
+        if isinstance(press, Choose):
+            return await self.handle(user_id, engine.Answer(press.option, step=press.step, turn=press.turn), update_id)
+        if isinstance(press, SkipStep):
+            return await self.handle(user_id, Skip(step=press.step, turn=press.turn), update_id)
+        if isinstance(press, GoBack):
+            return await self.handle(user_id, Back(step=press.step, turn=press.turn), update_id)
+        if isinstance(press, EditAnswer):
+            return await self.handle(user_id, Edit(press.key), update_id)
+        if isinstance(press, DeleteChoice):
+            if not press.confirmed:
                 return self._say("delete.cancelled")
-            return await self.delete(user_id, session_id)
+            return await self.delete(user_id, press.session)
         return []

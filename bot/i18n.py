@@ -45,6 +45,17 @@ def catalog_keys(language: str = DEFAULT_LANGUAGE) -> set[str]:
         return {m.id for m in read_po(fp) if m.id and m.string}
 
 
+@lru_cache(maxsize=4096)
+def _amount_text(amount: Decimal, language: str) -> str:
+    """Babel's compact formatting walks the locale data on every call; the
+    same few amounts (defaults, method constants, round answers) recur in
+    every summary, so they are formatted once."""
+    locale = Locale.parse(language)
+    if abs(amount) >= WAN:
+        return format_compact_decimal(amount, format_type="short", fraction_digits=2, locale=locale)
+    return "¥" + format_decimal(amount, format="#,##0", locale=locale)
+
+
 class Renderer:
     """Turns ``Msg`` objects into text in one language."""
 
@@ -85,10 +96,7 @@ class Renderer:
         amount = m.yuan.quantize(Decimal(1), rounding=ROUND_HALF_UP)
         if amount == 0:
             return "0"  # "0/年" reads oddly: nothing is nothing
-        if abs(amount) >= WAN:
-            text = format_compact_decimal(amount, format_type="short", fraction_digits=2, locale=self.locale)
-        else:
-            text = "¥" + format_decimal(amount, format="#,##0", locale=self.locale)
+        text = _amount_text(amount, self.language)
         if m.per:
             text += self.text(f"money.per.{m.per}")
         return text

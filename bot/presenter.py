@@ -1,8 +1,9 @@
 """From engine replies to channel-neutral outgoing messages (text + buttons).
 
 Telegram turns the buttons into an inline keyboard; the console numbers them.
-The callback data names the step a button belongs to, so a press on an old
-message, or a second tap, is recognized by the engine and ignored.
+A button's callback data (``bot.callbacks``) names the step and the turn (the
+copy of the question) it belongs to, so a press on an older copy, or a second
+tap, is recognized by the engine and ignored.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from flows.engine import EditItem, Question, Reply
 from flows.messages import msg
 from flows.summary import summary_blocks
 
+from .callbacks import CallbackData, Choose, EditAnswer, GoBack, SkipStep
 from .i18n import Renderer
 
 TELEGRAM_TEXT_LIMIT = 4096
@@ -21,7 +23,15 @@ TELEGRAM_TEXT_LIMIT = 4096
 @dataclass(frozen=True)
 class Button:
     label: str
-    data: str  # callback data, at most 64 bytes for Telegram
+    press: CallbackData
+
+    @property
+    def data(self) -> str:
+        """The callback data; encoding checks Telegram's 64-byte limit."""
+        return self.press.encode()
+
+    def __post_init__(self) -> None:
+        assert len(self.data.encode()) <= 64, self.data
 
 
 @dataclass
@@ -29,12 +39,11 @@ class Outgoing:
     text: str
     buttons: list[list[Button]] = field(default_factory=list)
     question_step: str | None = None  # set on the message that asks a question
-
-
-# Callback data: "a|<step>|<option>" answer, "s|<step>" skip, "b|<step>" back,
-# "e|<key>" edit. Steps are short ASCII keys, so this stays under 64 bytes.
-def answer_data(step: str, option: str) -> str:
-    return f"a|{step}|{option}"
+    turn: int | None = None  # the copy of that question (State.turn when asked)
+    # The message id of an older question message whose buttons this one
+    # supersedes (set by the driver when a question is asked again or the
+    # client navigated away); the channel removes that keyboard.
+    replaces: int | None = None
 
 
 def present(reply: Reply, r: Renderer, limit: int = TELEGRAM_TEXT_LIMIT) -> list[Outgoing]:
@@ -115,21 +124,21 @@ def question(q: Question, r: Renderer) -> Outgoing:
     buttons: list[list[Button]] = []
     if q.kind in ("choice", "yes_no"):
         # Two short options sit side by side; longer lists one per row.
-        row = [Button(r(o.label), answer_data(q.step, o.id)) for o in q.options]
+        row = [Button(r(o.label), Choose(q.turn, q.step, o.id)) for o in q.options]
         buttons += [row] if len(row) <= 2 else [[b] for b in row]
     nav: list[Button] = []
     if q.can_back:
-        nav.append(Button(r.text("ui.back"), f"b|{q.step}"))
+        nav.append(Button(r.text("ui.back"), GoBack(q.turn, q.step)))
     if q.default is not None:
         label_key = "ui.keep" if q.keeps_previous else "ui.default"
-        nav.append(Button(r(msg(label_key, value=q.default)), f"s|{q.step}"))
+        nav.append(Button(r(msg(label_key, value=q.default)), SkipStep(q.turn, q.step)))
     if nav:
         buttons.append(nav)
-    return Outgoing("\n".join(lines), buttons, question_step=q.step)
+    return Outgoing("\n".join(lines), buttons, question_step=q.step, turn=q.turn)
 
 
 def edit_menu(items: list[EditItem], r: Renderer) -> Outgoing:
-    buttons = [[Button(_short(f"{r(i.question)} → {r(i.value)}"), f"e|{i.key}")] for i in items]
+    buttons = [[Button(_short(f"{r(i.question)} → {r(i.value)}"), EditAnswer(i.key))] for i in items]
     return Outgoing(r.text("edit.menu"), buttons)
 
 

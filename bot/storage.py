@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +17,8 @@ from typing import Any
 import aiosqlite
 
 from flows.engine import State
+
+log = logging.getLogger("diagbot.storage")
 
 # Each entry moves the schema one version up; never edit a released one.
 MIGRATIONS: tuple[str, ...] = (
@@ -61,6 +64,17 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE sessions ADD COLUMN last_update_id INTEGER;
     """,
+    # 3: delivery. The last question message sent (its step and message id),
+    # so that when a question is asked again the older copy's buttons can be
+    # removed; the turn of a question whose send failed (re-sent when the
+    # client writes again); when the client was found to have blocked the bot
+    # (nothing is sent to them until they write again).
+    """
+    ALTER TABLE sessions ADD COLUMN question_step TEXT;
+    ALTER TABLE sessions ADD COLUMN question_message_id INTEGER;
+    ALTER TABLE sessions ADD COLUMN undelivered_turn INTEGER;
+    ALTER TABLE clients ADD COLUMN unreachable_since INTEGER;
+    """,
 )
 
 
@@ -73,9 +87,17 @@ class Session:
     id: int
     state: State
     last_update_id: int | None = None
+    question_step: str | None = None  # the last question message sent …
+    question_message_id: int | None = None  # … and its Telegram message id
+    undelivered_turn: int | None = None  # a question whose send failed
 
     def has_seen(self, update_id: int | None) -> bool:
         return update_id is not None and self.last_update_id is not None and update_id <= self.last_update_id
+
+    @property
+    def undelivered(self) -> bool:
+        """The current question never reached the client."""
+        return self.state.status == "active" and self.undelivered_turn == self.state.turn
 
 
 class Storage:
@@ -83,6 +105,10 @@ class Storage:
         self.path = str(path)
         self._db: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        # Clients marked unreachable, as in the database (loaded at open, kept
+        # in step by every write of the mark): spares a query per update for
+        # the common case of a client who is not marked. The database decides.
+        self._unreachable: set[int] = set()
 
     @property
     def db(self) -> aiosqlite.Connection:
@@ -97,7 +123,12 @@ class Storage:
         await self.db.execute("PRAGMA journal_mode=WAL")
         await self.db.execute("PRAGMA synchronous=NORMAL")  # durable across a process crash in WAL mode
         await self.db.execute("PRAGMA foreign_keys=ON")
+        # Deleted and overwritten rows are zeroed, not just unlinked (the WAL is
+        # checkpointed after a deletion, see delete_user).
+        await self.db.execute("PRAGMA secure_delete=ON")
         await self.migrate()
+        rows = await self.db.execute_fetchall("SELECT user_id FROM clients WHERE unreachable_since IS NOT NULL")
+        self._unreachable = {r[0] for r in rows}
         return self
 
     async def close(self) -> None:
@@ -127,9 +158,13 @@ class Storage:
 
     async def current_session(self, user_id: int) -> Session | None:
         rows = await self.db.execute_fetchall(
-            "SELECT id, state, last_update_id FROM sessions WHERE user_id = ? ORDER BY id DESC LIMIT 1", (user_id,)
+            "SELECT id, state, last_update_id, question_step, question_message_id, undelivered_turn FROM sessions"
+            " WHERE user_id = ? ORDER BY id DESC LIMIT 1", (user_id,)
         )
-        return Session(rows[0][0], State.model_validate_json(rows[0][1]), rows[0][2]) if rows else None
+        if not rows:
+            return None
+        sid, state, *rest = rows[0]
+        return Session(sid, State.model_validate_json(state), *rest)
 
     async def save_session(self, user_id: int, session_id: int | None, state: State,
                            changed: dict[str, Any], removed: list[str], figures: dict | None = None,
@@ -182,17 +217,64 @@ class Storage:
                 raise
         return session_id
 
+    # --- delivery ------------------------------------------------------------
+    # Each is one statement on the user's current session or client row; a
+    # user with no row yet (before consent) has nothing to mark.
+
+    async def _write(self, statements: list[tuple[str, tuple]]) -> int:
+        async with self._lock:
+            try:
+                changed = 0
+                for sql, params in statements:
+                    cur = await self.db.execute(sql, params)
+                    changed += cur.rowcount
+                await self.db.commit()
+                return changed
+            except BaseException:
+                await self.db.rollback()
+                raise
+
+    async def record_question(self, user_id: int, step: str, message_id: int) -> None:
+        """The question message just delivered: the newest copy, and delivered."""
+        await self._write([(
+            "UPDATE sessions SET question_step = ?, question_message_id = ?, undelivered_turn = NULL"
+            " WHERE id = (SELECT MAX(id) FROM sessions WHERE user_id = ?)", (step, message_id, user_id))])
+
+    async def mark_undelivered(self, user_id: int, turn: int) -> None:
+        await self._write([(
+            "UPDATE sessions SET undelivered_turn = ? WHERE id = (SELECT MAX(id) FROM sessions WHERE user_id = ?)",
+            (turn, user_id))])
+
+    async def mark_unreachable(self, user_id: int, since: int) -> None:
+        """The client blocked the bot (found at ``since``, Unix seconds)."""
+        if await self._write([("UPDATE clients SET unreachable_since = ? WHERE user_id = ?", (since, user_id))]):
+            self._unreachable.add(user_id)
+
+    async def unreachable_since(self, user_id: int) -> int | None:
+        if user_id not in self._unreachable:
+            return None
+        rows = await self.db.execute_fetchall("SELECT unreachable_since FROM clients WHERE user_id = ?", (user_id,))
+        since = rows[0][0] if rows else None
+        if since is None:
+            self._unreachable.discard(user_id)
+        return since
+
+    async def clear_unreachable(self, user_id: int) -> None:
+        await self._write([("UPDATE clients SET unreachable_since = NULL WHERE user_id = ?", (user_id,))])
+        self._unreachable.discard(user_id)
+
     # --- privacy -------------------------------------------------------------
 
     async def user_data(self, user_id: int) -> dict[str, Any]:
         """Everything stored about one user (for /mydata)."""
         data: dict[str, Any] = {"client": None, "sessions": [], "results": []}
         async with self.db.execute(
-            "SELECT language, consent_at, created_at FROM clients WHERE user_id = ?", (user_id,)
+            "SELECT language, consent_at, created_at, unreachable_since FROM clients WHERE user_id = ?", (user_id,)
         ) as cur:
             row = await cur.fetchone()
         if row:
-            data["client"] = {"language": row[0], "consent_at": row[1], "created_at": row[2]}
+            data["client"] = {"language": row[0], "consent_at": row[1], "created_at": row[2],
+                              "unreachable_since": row[3]}
         async with self.db.execute(
             "SELECT id, flow, status, started_at, updated_at, completed_at FROM sessions WHERE user_id = ? ORDER BY id",
             (user_id,),
@@ -224,3 +306,11 @@ class Storage:
             except BaseException:
                 await self.db.rollback()
                 raise
+            self._unreachable.discard(user_id)
+            # secure_delete zeroed the rows in the pages written now, but the
+            # WAL still holds earlier copies of those pages: copy the WAL back
+            # into the database and truncate it, so no deleted byte is left.
+            async with self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+                busy, _, _ = await cur.fetchone()
+            if busy:
+                log.warning("WAL checkpoint after a deletion was blocked; it is retried at the next deletion or close")

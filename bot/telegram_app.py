@@ -14,7 +14,8 @@ import hashlib
 import hmac
 import logging
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import (
@@ -24,8 +25,16 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType
-from telegram.error import BadRequest, TelegramError
-from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, TypeHandler
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseRateLimiter,
+    BaseUpdateProcessor,
+    ContextTypes,
+    TypeHandler,
+)
 from telegram.request import BaseRequest
 
 from flows.messages import msg
@@ -86,11 +95,31 @@ def keyboard(out: Outgoing) -> InlineKeyboardMarkup | None:
     )
 
 
+@dataclass
+class Recipient:
+    """Where one update's replies go, and whether anything may be sent."""
+
+    bot: Any
+    chat_id: int
+    user_id: int
+    muted: bool = False  # the client blocked the bot and has not written since
+    pressed: int | None = None  # the message whose button was pressed (already edited)
+
+
 class TelegramChannel:
-    """Turns updates into driver calls and driver output into Bot API calls."""
+    """Turns updates into driver calls and driver output into Bot API calls.
+
+    Sending never loses an answer: the answer is committed before anything is
+    sent. A 429 is retried by the rate limiter; a send that still fails
+    (timeout, network, 429 after the retries) leaves the current question
+    marked undelivered in the database, and it is sent again when the client
+    next writes; a 403 (the client blocked the bot) marks the client
+    unreachable and nothing more is sent to them until they write again.
+    """
 
     def __init__(self, driver: Driver, log_secret: str) -> None:
         self.driver = driver
+        self.storage = driver.storage
         self.r = driver.renderer
         self.log_secret = log_secret
 
@@ -116,18 +145,19 @@ class TelegramChannel:
             # (With BotFather's default privacy mode a group only sends us
             # commands and replies to the bot, so this does not chatter.)
             if update.message:
-                await bot.send_message(chat.id, self.r.text("group.private_only"))
+                await self._quietly(None, lambda: bot.send_message(chat.id, self.r.text("group.private_only")))
             return "group", None
+        to = Recipient(bot, chat.id, user.id, muted=await self._muted(user.id, update))
         if update.callback_query:
-            return "button", await self._on_button(update, context)
+            return "button", await self._on_button(update, to)
         if update.edited_message:
-            await bot.send_message(chat.id, self.r.text("edited.hint"))
+            await self._notice(to, "edited.hint")
             return "edited", None
         message = update.message
         if message is None:
             return "ignored", None
         if message.text is None:
-            await bot.send_message(chat.id, self.r.text("unsupported.message"))
+            await self._notice(to, "unsupported.message")
             return "unsupported", None
         text = message.text
         if text.startswith("/"):
@@ -136,24 +166,38 @@ class TelegramChannel:
             if name in COMMANDS:
                 outs = await self.driver.command(user.id, name, arg.strip() if name == "edit" else "",
                                                  update.update_id)
-                return f"command:{name}", await self.send(bot, chat.id, outs)
-            await bot.send_message(chat.id, self.r.text("unknown.command"))
+                return f"command:{name}", await self.send(to, outs)
+            await self._notice(to, "unknown.command")
             return "unknown_command", None
         outs = await self.driver.text(user.id, text, update.update_id)
-        return "text", await self.send(bot, chat.id, outs)
+        return "text", await self.send(to, outs)
 
-    async def _on_button(self, update: Update, context) -> str | None:
+    async def _muted(self, user_id: int, update: Update) -> bool:
+        """Whether the client is still to be treated as having blocked the bot.
+        Any new inbound clears the mark; a message written before the block
+        was found (queued while we were sending) does not."""
+        since = await self.storage.unreachable_since(user_id)
+        if since is None:
+            return False
+        message = update.message or update.edited_message
+        written = (message.edit_date or message.date) if message is not None else None
+        if written is not None and int(written.timestamp()) <= since:
+            return True
+        await self.storage.clear_unreachable(user_id)
+        return False
+
+    async def _on_button(self, update: Update, to: Recipient) -> str | None:
         query = update.callback_query
-        outs = await self.driver.button(update.effective_user.id, query.data or "", update.update_id)
+        outs = await self.driver.button(to.user_id, query.data or "", update.update_id)
         if not outs:
             # An old button, or a second tap: nothing changes; say so quietly.
-            await query.answer(self.r.text("button.stale"))
+            await self._quietly(to, lambda: query.answer(self.r.text("button.stale")))
             return None
-        await query.answer()
-        await self._mark_chosen(query)
-        return await self.send(context.bot, update.effective_chat.id, outs)
+        await self._quietly(to, query.answer)
+        await self._mark_chosen(to, query)
+        return await self.send(to, outs)
 
-    async def _mark_chosen(self, query) -> None:
+    async def _mark_chosen(self, to: Recipient, query) -> None:
         """Edit the question's message to show the answer chosen, without its
         buttons, so the chat reads as a clean record."""
         message = query.message
@@ -162,20 +206,70 @@ class TelegramChannel:
         label = next((b.text for row in (message.reply_markup.inline_keyboard if message.reply_markup else ())
                       for b in row if b.callback_data == query.data), None)
         text = message.text + ("\n\n" + self.r(msg("ui.chosen", answer=label)) if label else "")
-        try:
-            await query.edit_message_text(text[:TELEGRAM_TEXT_LIMIT], reply_markup=None)
-        except BadRequest:
-            pass  # e.g. message too old to edit: the answer is recorded anyway
+        # e.g. a message too old to edit: the answer is recorded anyway
+        if await self._quietly(to, lambda: query.edit_message_text(text[:TELEGRAM_TEXT_LIMIT], reply_markup=None)):
+            to.pressed = message.message_id
 
-    async def send(self, bot, chat_id: int, outs: list[Outgoing]) -> str | None:
-        step = None
-        for out in outs:
-            parts = pack([out.text], TELEGRAM_TEXT_LIMIT)
-            for i, part in enumerate(parts):
-                markup = keyboard(out) if i == len(parts) - 1 else None
-                await bot.send_message(chat_id, part, reply_markup=markup)
-            step = out.question_step or step
-        return step
+    async def _notice(self, to: Recipient, key: str) -> None:
+        await self._quietly(to, lambda: to.bot.send_message(to.chat_id, self.r.text(key)))
+
+    async def _quietly(self, to: Recipient | None, call: Callable[[], Awaitable[Any]]) -> Any:
+        """A call whose failure must not stop the update: answering a button,
+        editing a message, a hint. Returns its result, or None if it failed."""
+        if to is not None and to.muted:
+            return None
+        try:
+            return await call()
+        except Forbidden as err:
+            if to is None:  # a group that removed the bot
+                log.warning("bot api call failed: %s", type(err).__name__)
+            else:
+                await self._blocked(to)
+        except BadRequest as err:  # "message is not modified", "message can't be edited", "query is too old"
+            log.info("bot api call refused: %s", type(err).__name__)
+        except (NetworkError, RetryAfter) as err:
+            log.warning("bot api call failed: %s", type(err).__name__)
+        return None
+
+    async def _blocked(self, to: Recipient) -> None:
+        log.warning("client unreachable: the bot was blocked")
+        to.muted = True
+        await self.storage.mark_unreachable(to.user_id, int(time.time()))
+
+    async def send(self, to: Recipient, outs: list[Outgoing]) -> str | None:
+        """Send the driver's messages in order; returns the step asked."""
+        asked = next((out for out in outs if out.question_step), None)
+        delivered = False
+        try:
+            for out in outs:
+                if to.muted:
+                    break
+                parts = pack([out.text], TELEGRAM_TEXT_LIMIT)
+                for i, part in enumerate(parts):
+                    markup = keyboard(out) if i == len(parts) - 1 else None
+                    sent = await to.bot.send_message(to.chat_id, part, reply_markup=markup)
+                if out is asked:
+                    delivered = True
+                    await self._asked(to, out, sent.message_id)
+        except Forbidden:
+            await self._blocked(to)
+        except BadRequest:
+            raise  # our mistake (too long, empty): the error handler reports it
+        except (NetworkError, RetryAfter) as err:  # timed out, connection lost, 429 after the retries
+            log.warning("reply not delivered: %s", type(err).__name__)
+        if asked is not None and not delivered and asked.turn is not None:
+            # The answer is stored; the client has not seen the next question.
+            await self.storage.mark_undelivered(to.user_id, asked.turn)
+        return asked.question_step if asked else None
+
+    async def _asked(self, to: Recipient, out: Outgoing, message_id: int) -> None:
+        """A question was delivered: it is now the newest copy. An older copy
+        that it supersedes loses its buttons (Telegram may refuse: an old
+        message, or one already edited; that is fine)."""
+        await self.storage.record_question(to.user_id, out.question_step, message_id)
+        if out.replaces is not None and out.replaces != to.pressed:
+            await self._quietly(to, lambda: to.bot.edit_message_reply_markup(to.chat_id, out.replaces,
+                                                                              reply_markup=None))
 
 
 async def _error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -190,11 +284,27 @@ async def _error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> 
             pass
 
 
+RETRIES_AFTER_429 = 3
+
+
+def rate_limiter() -> BaseRateLimiter:
+    """python-telegram-bot's AIORateLimiter: a 429 (RetryAfter) pauses every
+    request for ``retry_after`` and the call is retried, up to three times.
+    Every message this bot sends answers a client who just wrote, so there is
+    no bot-wide throttle (Telegram's ~30 messages/s is a limit for broadcasts;
+    if Telegram answers 429 anyway, the retry honours it); groups keep
+    Telegram's 20 messages a minute."""
+    return AIORateLimiter(overall_max_rate=0, max_retries=RETRIES_AFTER_429)
+
+
 def build_application(settings: Settings, storage: Storage, *, request: BaseRequest | None = None,
                       get_updates_request: BaseRequest | None = None, driver: Driver | None = None,
-                      max_concurrent_updates: int = 256) -> Application:
+                      max_concurrent_updates: int = 256, timeout: float | None = None) -> Application:
     """The Application, pointed at ``TELEGRAM_API_BASE_URL``. ``request`` lets
-    tests and benchmarks plug in a Bot API that answers without sockets."""
+    tests and benchmarks plug in a Bot API that answers without sockets;
+    ``timeout`` (seconds) bounds connecting to, writing to and reading from
+    the Bot API for every call but getUpdates (python-telegram-bot's
+    defaults otherwise)."""
     quiet_library_loggers()
     driver = driver or Driver(storage, timezone=settings.tz, language=settings.language)
     channel = TelegramChannel(driver, log_secret=settings.token or "diagbot")
@@ -204,10 +314,13 @@ def build_application(settings: Settings, storage: Storage, *, request: BaseRequ
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.base_file_url)
         .concurrent_updates(PerChatUpdateProcessor(max_concurrent_updates))
+        .rate_limiter(rate_limiter())
         .post_init(_post_init)
     )
     if request is not None:
         builder = builder.request(request)
+    elif timeout is not None:
+        builder = builder.connect_timeout(timeout).read_timeout(timeout).write_timeout(timeout)
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
     app = builder.build()

@@ -7,6 +7,11 @@ methods the bot uses, and records what the bot sent. Two ways to reach it:
   pointed at it through ``TELEGRAM_API_BASE_URL``.
 - ``InProcessRequest``: a python-telegram-bot ``BaseRequest`` that calls it
   without sockets, for benchmarks (the figures are then the bot's own cost).
+
+``fail`` makes the next calls of a method fail as Telegram's do: a 429 with
+``parameters.retry_after`` (``flood``), a 403 for a client who blocked the bot
+(``blocked``), or no answer until the client's read timeout (``HangUp``, over
+HTTP only).
 """
 
 from __future__ import annotations
@@ -28,9 +33,26 @@ JSON_PARAMS = {"reply_markup", "commands", "allowed_updates", "entities"}
 
 
 class BotAPIError(Exception):
-    def __init__(self, code: int, description: str) -> None:
+    def __init__(self, code: int, description: str, parameters: dict | None = None) -> None:
         super().__init__(description)
-        self.code, self.description = code, description
+        self.code, self.description, self.parameters = code, description, parameters
+
+
+class HangUp(Exception):
+    """The server sleeps past the client's read timeout, then closes the
+    connection without answering (the call is not carried out)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+def flood(retry_after: int = 1) -> BotAPIError:
+    return BotAPIError(429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after})
+
+
+def blocked() -> BotAPIError:
+    return BotAPIError(403, "Forbidden: bot was blocked by the user")
 
 
 class FakeBotAPI:
@@ -46,6 +68,26 @@ class FakeBotAPI:
         self.callback_answers: list[dict] = []
         self.commands: list[dict] = []
         self.calls: list[str] = []
+        self.markup_edits: list[dict] = []  # editMessageReplyMarkup calls that changed a keyboard
+        self._markups: dict[tuple[int, int], Any] = {}  # each sent message's keyboard as it is now
+        self._failures: dict[str, list[BotAPIError | HangUp]] = {}
+
+    # --- what Telegram does wrong ----------------------------------------------
+
+    def fail(self, method: str, failure: BotAPIError | HangUp, times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` fail that way (``flood()``,
+        ``blocked()``, ``HangUp(seconds)``) instead of being carried out."""
+        with self._lock:
+            self._failures.setdefault(method, []).extend([failure] * times)
+
+    def heal(self) -> None:
+        with self._lock:
+            self._failures.clear()
+
+    def _failure(self, method: str) -> BotAPIError | HangUp | None:
+        with self._lock:
+            pending = self._failures.get(method)
+            return pending.pop(0) if pending else None
 
     # --- what a client does --------------------------------------------------
 
@@ -95,6 +137,12 @@ class FakeBotAPI:
     def call(self, method: str, params: dict[str, Any], wait: bool = True) -> Any:
         if self.record:
             self.calls.append(method)
+        failure = self._failure(method)
+        if isinstance(failure, HangUp):
+            time.sleep(failure.seconds)
+            raise failure
+        if failure is not None:
+            raise failure
         handler = getattr(self, f"api_{method}", None)
         if handler is None:
             raise BotAPIError(404, "Not Found: method not found")
@@ -135,6 +183,7 @@ class FakeBotAPI:
             message["reply_markup"] = p["reply_markup"]
         if self.record:
             with self._lock:
+                self._markups[(p["chat_id"], message["message_id"])] = p.get("reply_markup") or None
                 self.sent.append(message)
                 self._lock.notify_all()
         return message
@@ -143,9 +192,28 @@ class FakeBotAPI:
         edit = {"chat_id": p.get("chat_id"), "message_id": p.get("message_id"), "text": p.get("text"),
                 "reply_markup": p.get("reply_markup")}
         if self.record:
-            self.edits.append(edit)
+            with self._lock:
+                self.edits.append(edit)
+                self._markups[(edit["chat_id"], edit["message_id"])] = edit["reply_markup"] or None
         return {"message_id": p.get("message_id") or 0, "date": int(time.time()),
                 "chat": self._chat(p.get("chat_id") or 0), "text": p.get("text")}
+
+    def api_editMessageReplyMarkup(self, p):
+        key = (p.get("chat_id"), p.get("message_id"))
+        markup = p.get("reply_markup") or None
+        reply = {"message_id": key[1] or 0, "date": int(time.time()), "chat": self._chat(key[0] or 0), "text": "…"}
+        if not self.record:
+            return reply
+        with self._lock:
+            if key not in self._markups:
+                raise BotAPIError(400, "Bad Request: message to edit not found")
+            if self._markups[key] == markup:
+                raise BotAPIError(400, "Bad Request: message is not modified: specified new message content and"
+                                       " reply markup are exactly the same as a current content and reply markup"
+                                       " of the message")
+            self._markups[key] = markup
+            self.markup_edits.append({"chat_id": key[0], "message_id": key[1], "reply_markup": markup})
+        return reply
 
     def api_answerCallbackQuery(self, p):
         if self.record:
@@ -178,6 +246,8 @@ class FakeBotAPI:
             code = 200
         except BotAPIError as err:
             body = {"ok": False, "error_code": err.code, "description": err.description}
+            if err.parameters:
+                body["parameters"] = err.parameters
             code = err.code
         return code, json.dumps(body, ensure_ascii=False).encode()
 
@@ -214,7 +284,11 @@ class FakeBotAPIServer:
                     code, payload = 401, json.dumps({"ok": False, "error_code": 401,
                                                       "description": "Unauthorized"}).encode()
                 else:
-                    code, payload = fake.respond(self.path[len(prefix):], decode_params(raw))
+                    try:
+                        code, payload = fake.respond(self.path[len(prefix):], decode_params(raw))
+                    except HangUp:
+                        self.close_connection = True  # no answer at all
+                        return
                 self.send_response(code)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))

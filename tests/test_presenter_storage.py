@@ -2,9 +2,14 @@
 
 import sqlite3
 
-from bot.presenter import pack
+import pytest
+
+from bot.callbacks import MAX_BYTES, Choose, DeleteChoice, EditAnswer, GoBack, SkipStep, decode
+from bot.presenter import Button, pack, question
 from bot.storage import MIGRATIONS, Storage
-from flows.engine import State
+from flows.engine import Option, Question, State
+from flows.messages import msg
+from tests.helpers import ZH
 
 
 def test_pack_keeps_blocks_whole_and_respects_the_limit():
@@ -60,3 +65,65 @@ async def test_save_and_delete_touch_only_that_user(tmp_path):
         assert await storage.current_session(1) is None
         assert (await storage.user_data(1)) == {"client": None, "sessions": [], "results": []}
         assert (await storage.user_data(2))["sessions"][0]["answers"]["income"] == 222
+
+
+def test_callback_data_round_trips_and_names_the_copy_of_the_question():
+    for press in (Choose(7, "marital", "married"), SkipStep(12, "mortgage"), GoBack(3, "birth_date"),
+                  EditAnswer("child_1_age"), DeleteChoice(True, 42), DeleteChoice(False, 42)):
+        data = press.encode()
+        assert len(data.encode()) <= MAX_BYTES and decode(data) == press
+    assert Choose(7, "marital", "married").encode() == "a|7|marital|married"
+    assert DeleteChoice(True, 42).encode() == "d|yes|42"
+
+
+@pytest.mark.parametrize("data", ["", "a", "a|marital|married", "s|mortgage", "b|birth_date", "a|x|marital|married",
+                                  "a|-1|marital|married", "a|٣|marital|married", "d|yes", "d|maybe|4", "z|1|x",
+                                  "a|1|" + "x" * 70 + "|y"])
+def test_callback_data_that_does_not_decode_is_none(data):
+    # The old formats (no turn), forged or truncated data: nothing to act on.
+    assert decode(data) is None
+
+
+def test_callback_data_over_64_bytes_is_refused_when_built():
+    with pytest.raises(ValueError):
+        Choose(1, "步" * 20, "yes").encode()
+    with pytest.raises(ValueError):
+        Button("x", EditAnswer("k" * 70))
+    with pytest.raises(ValueError):
+        Choose(1, "a|b", "yes").encode()  # only the last field may hold the separator
+
+
+def test_a_questions_buttons_carry_its_turn():
+    q = Question(step="smoker", text=msg("ask.consent"), kind="yes_no", section=None, progress=(3, 9),
+                 options=(Option("yes", msg("choice.yes")), Option("no", msg("choice.no"))),
+                 default=msg("value.none"), turn=17)
+    out = question(q, ZH)
+    presses = [b.press for row in out.buttons for b in row]
+    assert presses == [Choose(17, "smoker", "yes"), Choose(17, "smoker", "no"), GoBack(17, "smoker"),
+                       SkipStep(17, "smoker")]
+    assert out.question_step == "smoker" and out.turn == 17
+
+
+async def test_delivery_marks(tmp_path):
+    path = tmp_path / "d.sqlite3"
+    async with Storage(path) as storage:
+        state = State(flow="diagnosis", answers={"consent": True}, turn=5)
+        await storage.save_session(1, None, state, dict(state.answers), [])
+        await storage.record_question(1, "depth", 77)
+        session = await storage.current_session(1)
+        assert (session.question_step, session.question_message_id, session.undelivered) == ("depth", 77, False)
+        await storage.mark_undelivered(1, 5)
+        assert (await storage.current_session(1)).undelivered
+        await storage.mark_undelivered(1, 4)  # an older copy: the current one was delivered
+        assert not (await storage.current_session(1)).undelivered
+        await storage.mark_unreachable(1, 1_800_000_000)
+        await storage.mark_unreachable(2, 1_800_000_000)  # no client row (no consent): nothing is stored
+        assert await storage.unreachable_since(2) is None
+        assert (await storage.user_data(1))["client"]["unreachable_since"] == 1_800_000_000
+    async with Storage(path) as storage:  # the mark is in the database, not in memory
+        assert await storage.unreachable_since(1) == 1_800_000_000
+        await storage.clear_unreachable(1)
+        assert await storage.unreachable_since(1) is None
+        assert await storage.schema_version() == len(MIGRATIONS)
+        async with storage.db.execute("PRAGMA secure_delete") as cur:
+            assert (await cur.fetchone())[0] == 1

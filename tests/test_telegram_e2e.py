@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import time
 
 import pytest
 from telegram import Update
@@ -16,7 +17,7 @@ from bot.config import load
 from bot.driver import Driver
 from bot.storage import Storage
 from bot.telegram_app import build_application
-from tests.fake_bot_api import FakeBotAPI, FakeBotAPIServer
+from tests.fake_bot_api import FakeBotAPI, FakeBotAPIServer, HangUp, blocked, flood
 from tests.helpers import TODAY
 
 TOKEN = "123456:TEST-token_abcdefghijklmnopqrstuvwxyz"
@@ -26,15 +27,16 @@ ALICE, BOB = 1001, 2002
 class Harness:
     """The bot as a client sees it: send text or press buttons, read replies."""
 
-    def __init__(self, api: FakeBotAPI, server: FakeBotAPIServer, db) -> None:
-        self.api, self.server, self.db = api, server, db
+    def __init__(self, api: FakeBotAPI, server: FakeBotAPIServer, db, timeout: float | None = None) -> None:
+        self.api, self.server, self.db, self.timeout = api, server, db, timeout
         self._done: dict[int, asyncio.Event] = {}
 
     async def start(self) -> Harness:
         settings = load(telegram_bot_token=TOKEN, telegram_api_base_url=self.server.base_url,
                         database_path=self.db, _env_file=None)
         self.storage = await Storage(self.db).open()
-        self.app = build_application(settings, self.storage, driver=Driver(self.storage, today=lambda: TODAY))
+        self.app = build_application(settings, self.storage, driver=Driver(self.storage, today=lambda: TODAY),
+                                     timeout=self.timeout)
         # A later handler group runs after ours has finished with the update.
         self.app.add_handler(TypeHandler(Update, self._mark_done), group=1)
         await self.app.initialize()
@@ -290,8 +292,12 @@ async def test_anything_else_gets_a_polite_reply_and_changes_nothing(bot):
 async def test_logs_carry_no_personal_data(bot, caplog):
     caplog.set_level(logging.DEBUG)
     await quick_interview(bot, ALICE, income="43万")
+    bot.api.fail("sendMessage", flood(retry_after=1))  # retried: logged by python-telegram-bot
     await bot.say(ALICE, "/mydata")
+    bot.api.fail("sendMessage", blocked())
+    await bot.say(ALICE, "/summary")
     logs = "\n".join(r.getMessage() for r in caplog.records)
+    assert "Rate limit hit" in logs and "client unreachable" in logs
     assert "update id=" in logs and "latency_ms=" in logs and "step=" in logs
     for secret in ("43万", "430000", "1991", str(ALICE), TOKEN):
         assert secret not in logs, secret
@@ -307,3 +313,168 @@ async def test_two_messages_at_once_from_one_chat_are_handled_in_order(bot):
     assert "您的婚姻状况" in texts[0] and "您有几个孩子" in texts[1]
     session = await bot.storage.current_session(ALICE)
     assert session.state.answers["marital"] == "single"
+
+
+# --- a question's buttons act only on its newest copy --------------------------
+
+STALE = "这个按钮已经失效,请回答最新的问题。"
+RESENT = "抱歉,下面这道题刚才没能发送给您"
+
+
+def api_calls(api: FakeBotAPI) -> list[str]:
+    return [c for c in api.calls if c != "getUpdates"]
+
+
+async def test_after_back_only_the_newest_copy_of_a_question_acts(bot):
+    api = bot.api
+    await quick_interview(bot, ALICE)  # the summary, then 是否同意顾问联系 (copy 1)
+    first, yes_on_first = bot.find_button(ALICE, "是")
+    back = await bot.say(ALICE, "/back")
+    assert "每年安排多少预算" in back[-1]["text"]
+    # Leaving it by /back removed the first copy's buttons.
+    assert {"chat_id": ALICE, "message_id": first["message_id"], "reply_markup": None} in api.markup_edits
+    await bot.say(ALICE, "10万")
+    second, yes_on_second = bot.find_button(ALICE, "是")
+    assert second["message_id"] != first["message_id"] and yes_on_second != yes_on_first
+    # 是 on the first copy (a client whose chat had not updated yet): nothing happens.
+    stale = await bot._run(ALICE, lambda: api.press(ALICE, first, yes_on_first))
+    assert stale == [] and api.callback_answers[-1].get("text") == STALE
+    assert "contact_ok" not in (await bot.storage.current_session(ALICE)).state.answers
+    # The newest copy works.
+    ok = await bot._run(ALICE, lambda: api.press(ALICE, second, yes_on_second))
+    assert "祝福" in ok[-1]["text"]
+    assert (await bot.storage.current_session(ALICE)).state.answers["contact_ok"] is True
+
+
+async def test_a_question_asked_again_removes_the_older_copys_buttons_and_an_answer_costs_no_extra_call(bot):
+    api = bot.api
+    await begin_quick(bot, ALICE)
+    first = api.sent_to(ALICE)[-1]
+    assert "您的出生日期是" in first["text"] and first.get("reply_markup")
+    before = len(api_calls(api))
+    again = await bot.say(ALICE, "abc")  # rejected: the same question again
+    assert "您的出生日期是" in again[-1]["text"]
+    assert api_calls(api)[before:] == ["sendMessage", "editMessageReplyMarkup"]
+    assert api.markup_edits[-1] == {"chat_id": ALICE, "message_id": first["message_id"], "reply_markup": None}
+    # An ordinary answer: one message, nothing else.
+    before = len(api_calls(api))
+    await bot.say(ALICE, "1991-01-10")
+    assert api_calls(api)[before:] == ["sendMessage"]
+    # /start resumes with a new copy and retires the one before.
+    current = api.sent_to(ALICE)[-1]
+    resumed = await bot.say(ALICE, "/start")
+    assert resumed[-1]["text"] == current["text"]
+    assert api.markup_edits[-1]["message_id"] == current["message_id"]
+    single_on_old = current["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    stale = await bot._run(ALICE, lambda: api.press(ALICE, current, single_on_old))
+    assert stale == [] and api.callback_answers[-1].get("text") == STALE
+    newest, single = bot.find_button(ALICE, "未婚")
+    assert newest["message_id"] == resumed[-1]["message_id"] and single != single_on_old
+    assert "您有几个孩子" in (await bot.press(ALICE, "未婚"))[-1]["text"]
+
+
+# --- deletion leaves no bytes ---------------------------------------------------------
+
+ALICE_DOB, ALICE_INCOME = "1983-07-19", "427351元"
+ALICE_SECRETS = (b"1983-07-19", b"427351", b'"birth_date":"1983-07-19"')
+
+
+def database_bytes(db) -> dict[str, bytes]:
+    """Every file of the database: the main file, -wal, -shm."""
+    return {p.name: p.read_bytes() for p in db.parent.glob(db.name + "*")}
+
+
+def leaks(db) -> list[tuple[str, bytes]]:
+    return [(name, s) for name, data in database_bytes(db).items() for s in ALICE_SECRETS if s in data]
+
+
+@pytest.mark.parametrize("how", ["delete", "decline"])
+async def test_erased_answers_leave_no_bytes_in_any_database_file(server, tmp_path, how):
+    db = tmp_path / "erase.sqlite3"
+    bot = await Harness(server.api, server, db).start()
+    try:
+        await quick_interview(bot, BOB)  # another client's data stays
+        await begin_quick(bot, ALICE, ALICE_DOB, "未婚", "0", ALICE_INCOME, "20万", "0", "60万", "0", "0")
+        await bot.say(ALICE, "10万")  # the summary: the figures are stored too
+        await bot.say(ALICE, "1985-01-01")  # a rejected answer: the state is written again
+        assert {s for _, s in leaks(db)} == set(ALICE_SECRETS)  # the check does see them
+        if how == "delete":
+            await bot.say(ALICE, "/delete")
+            done = await bot.press(ALICE, "确定删除")
+            assert "已删除" in done[-1]["text"]
+        else:
+            await bot.say(ALICE, "/restart")
+            declined = await bot.press(ALICE, "不同意")
+            assert "没有保存您的任何信息" in declined[-1]["text"]
+        assert leaks(db) == []  # while the bot is running
+        assert any(b"1991-01-10" in data for data in database_bytes(db).values())  # Bob's answers are kept
+    finally:
+        await bot.stop()
+    assert leaks(db) == []  # and after it stopped
+
+
+# --- Telegram's limits and failures ---------------------------------------------------
+
+
+async def test_a_429_is_retried_after_retry_after_and_the_client_gets_the_question(bot):
+    await begin_quick(bot, ALICE)
+    bot.api.fail("sendMessage", flood(retry_after=1), times=2)
+    started = time.monotonic()
+    reply = await bot.say(ALICE, "1991-01-10")
+    assert "您的婚姻状况" in reply[-1]["text"]
+    assert time.monotonic() - started >= 2  # waited retry_after, twice
+    assert api_calls(bot.api)[-3:] == ["sendMessage"] * 3
+    assert not (await bot.storage.current_session(ALICE)).undelivered
+
+
+@pytest.mark.parametrize("failure, times", [(flood(retry_after=1), 4), (HangUp(3), 1)], ids=["429", "timeout"])
+async def test_a_question_that_could_not_be_sent_is_sent_again_when_the_client_writes(server, tmp_path, failure,
+                                                                                      times):
+    bot = await Harness(server.api, server, tmp_path / "send.sqlite3", timeout=1.0).start()
+    try:
+        await begin_quick(bot, ALICE)
+        bot.api.fail("sendMessage", failure, times)
+        lost = await bot.say(ALICE, "1991-01-10")
+        assert lost == []  # 429 after three retries, or no answer within the timeout
+        session = await bot.storage.current_session(ALICE)
+        assert session.state.answers["birth_date"] == "1991-01-10"  # the answer is kept
+        assert session.undelivered
+        # The client never saw the next question: what they write now is not
+        # taken as its answer; the question is sent again.
+        again = await bot.say(ALICE, "已婚")
+        assert again[-1]["text"].startswith(RESENT) and "您的婚姻状况" in again[-1]["text"]
+        session = await bot.storage.current_session(ALICE)
+        assert "marital" not in session.state.answers and not session.undelivered
+        ok = await bot.press(ALICE, "未婚")
+        assert "您有几个孩子" in ok[-1]["text"]
+    finally:
+        await bot.stop()
+
+
+async def test_a_client_who_blocked_the_bot_is_sent_nothing_until_they_write_again(bot):
+    api = bot.api
+    await begin_quick(bot, ALICE)
+    api.fail("sendMessage", blocked(), times=100)
+    assert await bot.say(ALICE, "1991-01-10") == []  # 403: the question was refused
+    with sqlite3.connect(bot.db) as db:
+        since = db.execute("SELECT unreachable_since FROM clients WHERE user_id = ?", (ALICE,)).fetchone()[0]
+    assert since is not None
+    session = await bot.storage.current_session(ALICE)
+    assert session.state.answers["birth_date"] == "1991-01-10" and session.undelivered
+    # Messages written before the block was found (queued): handled, nothing sent.
+    attempts = api_calls(api).count("sendMessage")
+    sticker = {"file_id": "s", "file_unique_id": "s", "width": 1, "height": 1, "is_animated": False,
+               "is_video": False, "type": "regular"}
+    for push in (lambda: api.message(ALICE, "未婚", date=since - 1), lambda: api.message(ALICE, "/summary", date=since),
+                 lambda: api.message(ALICE, None, date=since, sticker=sticker)):
+        assert await bot._run(ALICE, push) == []
+    assert api_calls(api).count("sendMessage") == attempts  # not even tried
+    assert "marital" not in (await bot.storage.current_session(ALICE)).state.answers
+    # The client unblocks the bot and writes: the mark is gone, the question comes again.
+    api.heal()
+    back = await bot._run(ALICE, lambda: api.message(ALICE, "在吗", date=since + 1))
+    assert back[-1]["text"].startswith(RESENT) and "您的婚姻状况" in back[-1]["text"]
+    with sqlite3.connect(bot.db) as db:
+        assert db.execute("SELECT unreachable_since FROM clients WHERE user_id = ?", (ALICE,)).fetchone()[0] is None
+    ok = await bot.press(ALICE, "未婚")
+    assert "您有几个孩子" in ok[-1]["text"]

@@ -1,0 +1,101 @@
+"""Callback data of inline buttons: one typed codec.
+
+A button's callback data is ``<prefix>|<field>|…``; each kind of button is a
+small frozen dataclass whose fields, in order, are the fields of the data
+(``int``, ``bool`` as ``yes``/``no``, or ``str``; only the last ``str`` field may
+contain ``|``). Telegram allows at most 64 bytes: ``encode`` refuses more.
+
+    a|<turn>|<step>|<option>   Choose: answer the question with an option
+    s|<turn>|<step>            SkipStep: take the default (or keep the earlier answer)
+    b|<turn>|<step>            GoBack: the previous question
+    e|<key>                    EditAnswer: ask that question again
+    d|<yes|no>|<session id>    DeleteChoice: confirm or cancel /delete
+
+``turn`` names the copy of the question the button sits under (the engine's
+``State.turn``), so a press on an older copy changes nothing. Data that does
+not decode (a button from before this format, a forged press) is ``None``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import ClassVar
+
+MAX_BYTES = 64  # Telegram's limit for callback_data
+SEP = "|"
+
+
+class CallbackData:
+    prefix: ClassVar[str]
+
+    def encode(self) -> str:
+        values = [getattr(self, f.name) for f in fields(self)]  # type: ignore[arg-type]
+        texts = [("yes" if v else "no") if isinstance(v, bool) else str(v) for v in values]
+        if any(SEP in t for t in texts[:-1]):
+            raise ValueError(f"{type(self).__name__}: a field other than the last contains {SEP!r}")
+        data = SEP.join([self.prefix, *texts])
+        if len(data.encode()) > MAX_BYTES:
+            raise ValueError(f"{type(self).__name__}: callback data over {MAX_BYTES} bytes ({len(data.encode())})")
+        return data
+
+
+@dataclass(frozen=True)
+class Choose(CallbackData):
+    prefix: ClassVar[str] = "a"
+    turn: int
+    step: str
+    option: str
+
+
+@dataclass(frozen=True)
+class SkipStep(CallbackData):
+    prefix: ClassVar[str] = "s"
+    turn: int
+    step: str
+
+
+@dataclass(frozen=True)
+class GoBack(CallbackData):
+    prefix: ClassVar[str] = "b"
+    turn: int
+    step: str
+
+
+@dataclass(frozen=True)
+class EditAnswer(CallbackData):
+    prefix: ClassVar[str] = "e"
+    key: str
+
+
+@dataclass(frozen=True)
+class DeleteChoice(CallbackData):
+    prefix: ClassVar[str] = "d"
+    confirmed: bool
+    session: int
+
+
+KINDS: dict[str, type[CallbackData]] = {c.prefix: c for c in (Choose, SkipStep, GoBack, EditAnswer, DeleteChoice)}
+
+
+def decode(data: str) -> CallbackData | None:
+    prefix, _, rest = data.partition(SEP)
+    kind = KINDS.get(prefix)
+    if kind is None or len(data.encode()) > MAX_BYTES:
+        return None
+    names = fields(kind)  # type: ignore[arg-type]
+    parts = rest.split(SEP, len(names) - 1)
+    if len(parts) != len(names):
+        return None
+    values: list[object] = []
+    for f, raw in zip(names, parts, strict=True):
+        if f.type == "int":
+            if not (raw.isascii() and raw.isdigit()):
+                return None
+            values.append(int(raw))
+        elif f.type == "bool":
+            if raw not in ("yes", "no"):
+                return None
+            values.append(raw == "yes")
+        else:
+            values.append(raw)
+    return kind(*values)
