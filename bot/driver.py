@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
@@ -23,6 +24,7 @@ from .i18n import Renderer
 from .presenter import Button, Outgoing, pack, present, summary_texts
 from .storage import Storage
 
+CONSENT_SHOWN_MAX = 10_000
 SKIP_WORDS = {"跳过", "skip", "默认", "用默认", "保持"}
 BACK_WORDS = {"上一步", "返回", "back"}
 COMMANDS = ("start", "restart", "back", "skip", "edit", "deepen", "summary", "mydata", "delete", "help", "cancel")
@@ -72,6 +74,19 @@ class Driver:
         self.tz = ZoneInfo(timezone)
         self.renderer = Renderer(language)
         self._today = today or (lambda: datetime.now(self.tz).date())
+        # Users shown the consent text who have not answered it yet. Nothing
+        # is stored before consent, so this lives in memory; losing it (a
+        # restart) only shows the consent text once more. Bounded.
+        self._consent_shown: OrderedDict[int, None] = OrderedDict()
+
+    def _shown_consent(self, user_id: int, shown: bool) -> None:
+        if shown:
+            self._consent_shown[user_id] = None
+            self._consent_shown.move_to_end(user_id)
+            if len(self._consent_shown) > CONSENT_SHOWN_MAX:
+                self._consent_shown.popitem(last=False)
+        else:
+            self._consent_shown.pop(user_id, None)
 
     def context(self) -> Context:
         return Context(today=self._today(), assumptions=self.assumptions, label=self.renderer)
@@ -96,12 +111,13 @@ class Driver:
             event, resent = Resume(), True
         if session is None:
             state, reply = engine.start(self.flow, ctx)
-            if isinstance(event, engine.Answer):
-                # "同意" typed, or the consent button, answers the consent
-                # question; a greeting ("你好") just opens with it, no error.
-                answered = engine.handle(self.flow, state, event, ctx)
-                if not answered[1].rejected:
-                    state, reply = answered
+            seen = getattr(event, "step", None) is not None or user_id in self._consent_shown
+            if isinstance(event, engine.Answer) and seen:
+                # A consent button, or text typed after the consent text was
+                # shown, answers it. Consent is given after reading what is
+                # collected: a first "好" (or even "同意") only opens with it.
+                state, reply = engine.handle(self.flow, state, event, ctx)
+            self._shown_consent(user_id, state.status == "active" and not state.answers)
         else:
             state, reply = engine.handle(self.flow, session.state, event, ctx)
         if reply.ignored:

@@ -191,7 +191,7 @@ DIAGNOSIS = Flow(
     conclude=conclude,
     items=(
         # 0 同意
-        Step("consent", "ask.consent", "yes_no", S_START, quick=True,
+        Step("consent", "ask.consent", "yes_no", S_START, quick=True, strict=True,
              labels={"yes": "consent.yes", "no": "consent.no"}),
         Step("depth", "ask.depth", "choice", S_START, choices=("quick", "full"), quick=True),
         # 5.1 个人信息
@@ -199,21 +199,21 @@ DIAGNOSIS = Flow(
         Step("birth_date", "ask.birth_date", "date", S_PERSON, quick=True, hint="hint.date", check=_check_birth),
         Step("gender", "ask.gender", "choice", S_PERSON, choices=("male", "female", "unspecified"), default="unspecified"),
         Step("marital", "ask.marital", "choice", S_PERSON, choices=("single", "married", "divorced", "widowed"), quick=True),
-        Step("spouse_age", "ask.spouse_age", "whole", S_PERSON, min=16, max=110, when=_married,
+        Step("spouse_age", "ask.spouse_age", "whole", S_PERSON, min=16, max=110, age=True, when=_married,
              default=_default_spouse_age, hint="hint.age"),
         Step("spouse_income", "ask.spouse_income", "money", S_PERSON, min=0, max=MAX_YEARLY, when=_married,
              default=0, quick=True, period="year", hint="hint.money_year"),
         # 5.2 抚养/赡养关系
         Step("children_count", "ask.children_count", "whole", S_FAMILY, min=0, max=10, default=0, quick=True),
         Repeat("child", "children_count", (
-            Step("age", "ask.child_age", "whole", S_FAMILY, min=0, max=50, quick=True, check=_check_child_age),
+            Step("age", "ask.child_age", "whole", S_FAMILY, min=0, max=50, quick=True, age=True, check=_check_child_age),
         )),
         Step("support_end_age", "ask.support_end_age", "whole", S_FAMILY, min=14, max=30, when=_has_children,
              default=lambda a, ctx: ctx.assumptions.child_support_end_age),
         Step("parents_count", "ask.parents_count", "whole", S_FAMILY, min=0, max=4, default=0),
         Repeat("parent", "parents_count", (
             # No default: asked at quick depth too when a parent was counted.
-            Step("age", "ask.parent_age", "whole", S_FAMILY, min=30, max=115, check=_check_parent_age),
+            Step("age", "ask.parent_age", "whole", S_FAMILY, min=30, max=115, age=True, check=_check_parent_age),
             Step("support", "ask.parent_support", "money", S_FAMILY, min=0, max=MAX_YEARLY, default=0,
                  period="year", hint="hint.money_year"),
         )),

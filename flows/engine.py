@@ -245,13 +245,13 @@ def read_answer(step: Step, text: str, answers: Answers, ctx: Context) -> parsin
         parsed = parsing.parse_money(text, step.period)
     elif step.kind == "whole":
         # 6个月 / 半岁 / 刚出生 are ages (0), not counts.
-        parsed = parsing.parse_whole(text, age=step.key.endswith("age"))
+        parsed = parsing.parse_whole(text, age=step.age)
     elif step.kind == "date":
         parsed = parsing.parse_date(text, today=ctx.today)
     elif step.kind == "yes_no":
         # Buttons (ids), positions and labels first, then how people say yes
-        # or no; consent (its own button labels) takes only an unambiguous yes.
-        parsed = parsing.parse_yes_no(text, labelled, strict=step.labels.get("yes") == "consent.yes")
+        # or no; a strict step (consent) takes only an unambiguous yes.
+        parsed = parsing.parse_yes_no(text, labelled, strict=step.strict)
     elif step.kind == "choice":
         parsed = parsing.parse_choice(text, labelled)
     elif step.kind == "ranking":

@@ -57,6 +57,8 @@ class Step:
     period: Literal["year", "month"] | None = None  # for money
     hint: str | None = None  # gettext id of an example answer
     check: Check | None = None
+    age: bool = False  # whole: an age, so 6个月 / 半岁 / 刚出生 read as 0
+    strict: bool = False  # yes_no: only an unambiguous yes counts (consent)
     params: dict[str, Any] = field(default_factory=dict)  # e.g. {"n": 2} in a repeat
     label: str = ""  # short name for menus and the summary; default "label.<key>"
 

@@ -153,9 +153,15 @@ async def test_a_first_message_without_start_opens_with_consent(bot):
     assert "第2/14题" in typed[-1]["text"]
 
 
-async def test_a_first_message_that_consents_starts_the_interview(bot):
-    reply = await bot.say(ALICE, "同意")
-    assert "第2/14题" in reply[-1]["text"]
+async def test_a_first_message_is_never_taken_as_consent(bot):
+    # Consent is given after reading what is collected: a first "同意" or "好"
+    # shows the consent text and stores nothing.
+    for chat, first in ((ALICE, "同意"), (BOB, "好")):
+        reply = await bot.say(chat, first)
+        assert len(reply) == 1 and "第1/14题" in reply[0]["text"]
+        assert await bot.storage.current_session(chat) is None
+    typed = await bot.say(ALICE, "同意")
+    assert "第2/14题" in typed[-1]["text"]
 
 
 async def test_back_edit_and_restart(bot):
