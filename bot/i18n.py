@@ -45,12 +45,17 @@ def catalog_keys(language: str = DEFAULT_LANGUAGE) -> set[str]:
         return {m.id for m in read_po(fp) if m.id and m.string}
 
 
+@lru_cache(maxsize=8)
+def _locale(language: str) -> Locale:
+    return Locale.parse(language)  # parsing normalizes the name against every locale file: slow
+
+
 @lru_cache(maxsize=4096)
 def _amount_text(amount: Decimal, language: str) -> str:
     """Babel's compact formatting walks the locale data on every call; the
     same few amounts (defaults, method constants, round answers) recur in
     every summary, so they are formatted once."""
-    locale = Locale.parse(language)
+    locale = _locale(language)
     if abs(amount) >= WAN:
         return format_compact_decimal(amount, format_type="short", fraction_digits=2, locale=locale)
     return "¥" + format_decimal(amount, format="#,##0", locale=locale)

@@ -1,7 +1,10 @@
 """SQLite storage (aiosqlite, WAL) with numbered schema migrations.
 
-One connection per process; every write is one transaction under a lock, so
-the statements of two chats handled concurrently never share a commit.
+One connection per process. Every write goes through one writer task that
+commits the writes of concurrent chats together (group commit): whatever is
+waiting when a transaction starts joins it, each caller awaits the commit of
+its own batch, so nothing is acknowledged before it is on disk, and one
+chat's writes stay in order (its handler awaits each before the next).
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -100,11 +103,55 @@ class Session:
         return self.state.status == "active" and self.undelivered_turn == self.state.turn
 
 
+@dataclass
+class _SessionSave:
+    """One interview's state and changed answers: saved with every other
+    session of its batch in a handful of ``executemany`` round trips."""
+
+    user_id: int
+    session_id: int | None
+    state: State
+    changed: dict[str, Any]
+    removed: list[str]
+    figures: dict | None
+    update_id: int | None
+    done: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+@dataclass
+class _Statements:
+    """A few statements run in order (marks, a deletion); ``checkpoint``: the
+    WAL is emptied after the commit, so no deleted byte is left in it."""
+
+    statements: list[tuple[str, tuple]]
+    checkpoint: bool = False
+    done: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+@dataclass
+class _QuestionSent:
+    """The question message just delivered (the newest copy, and delivered):
+    one row per chat, batched like the saves."""
+
+    user_id: int
+    step: str
+    message_id: int
+    done: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+_Job = _SessionSave | _Statements | _QuestionSent
+_STOP = None
+
+
 class Storage:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._db: aiosqlite.Connection | None = None
-        self._lock = asyncio.Lock()
+        self._lock = asyncio.Lock()  # migrations only; writes go through the writer task
+        self._queue: asyncio.Queue[_Job | None] | None = None
+        self._writer: asyncio.Task | None = None
+        self.batches = 0  # transactions committed by the writer (the benchmark reports writes per batch)
+        self.batched_writes = 0
         # Clients marked unreachable, as in the database (loaded at open, kept
         # in step by every write of the mark): spares a query per update for
         # the common case of a client who is not marked. The database decides.
@@ -129,12 +176,149 @@ class Storage:
         await self.migrate()
         rows = await self.db.execute_fetchall("SELECT user_id FROM clients WHERE unreachable_since IS NOT NULL")
         self._unreachable = {r[0] for r in rows}
+        self._queue = asyncio.Queue()
+        self._writer = asyncio.create_task(self._write_batches(), name="diagbot-storage-writer")
         return self
 
     async def close(self) -> None:
+        if self._writer is not None:
+            await self._queue.put(_STOP)  # after every write already waiting
+            await self._writer
+            self._writer = None
         if self._db is not None:
             await self._db.close()
             self._db = None
+
+    # --- the writer ----------------------------------------------------------
+
+    async def _submit(self, job: _Job) -> Any:
+        if self._queue is None:
+            raise RuntimeError("Storage.open() was not called")
+        await self._queue.put(job)
+        return await job.done
+
+    async def _write_batches(self) -> None:
+        """The one writer: take every job waiting, commit them together."""
+        assert self._queue is not None
+        while True:
+            job = await self._queue.get()
+            if job is _STOP:
+                return
+            batch = [job]
+            stop = False
+            while not self._queue.empty():
+                more = self._queue.get_nowait()
+                if more is _STOP:
+                    stop = True
+                    break
+                batch.append(more)
+            try:
+                await self._commit(batch)
+            except Exception as err:  # the connection itself failed: report it, keep writing
+                log.error("storage writer: batch failed: %s", type(err).__name__)
+                for pending in batch:
+                    if not pending.done.done():
+                        pending.done.set_exception(err)
+            if stop:
+                return
+
+    async def _commit(self, batch: list[_Job]) -> None:
+        try:
+            results = await self._apply(batch)
+            await self.db.commit()
+        except Exception as err:
+            await self.db.rollback()
+            if len(batch) > 1:  # one bad write must not fail the others: each alone
+                for job in batch:
+                    await self._commit([job])
+            elif not batch[0].done.done():
+                batch[0].done.set_exception(err)
+            return
+        self.batches += 1
+        self.batched_writes += len(batch)
+        if any(isinstance(job, _Statements) and job.checkpoint for job in batch):
+            await self._checkpoint()
+        for job, result in zip(batch, results, strict=True):
+            if not job.done.done():  # its caller may have been cancelled
+                job.done.set_result(result)
+
+    async def _apply(self, batch: list[_Job]) -> list[Any]:
+        """Every statement of the batch, in one transaction (not committed)."""
+        now = _now()
+        saves = [job for job in batch if isinstance(job, _SessionSave)]
+        existing = [job for job in saves if job.session_id is not None]
+        # New sessions' ids are kept apart from the jobs: if the batch rolls
+        # back, each job is retried alone and must insert again.
+        sid = {id(job): job.session_id for job in existing}
+        for job in saves:
+            if job.session_id is None:
+                sid[id(job)] = await self._insert_session(job, now)
+        if existing:
+            await self.db.executemany(
+                "UPDATE sessions SET state = ?, status = ?, updated_at = ?, completed_at = COALESCE(?, completed_at),"
+                " last_update_id = COALESCE(?, last_update_id) WHERE id = ? AND user_id = ?",
+                [(job.state.model_dump_json(), job.state.status, now, now if job.state.status == "done" else None,
+                  job.update_id, job.session_id, job.user_id) for job in existing],
+            )
+        answers = [(sid[id(job)], k, json.dumps(v, ensure_ascii=False), now)
+                   for job in saves for k, v in job.changed.items()]
+        if answers:
+            await self.db.executemany(
+                "INSERT INTO answers (session_id, key, value, answered_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT(session_id, key) DO UPDATE SET value = excluded.value,"
+                " answered_at = excluded.answered_at",
+                answers,
+            )
+        removed = [(sid[id(job)], k) for job in saves for k in job.removed]
+        if removed:
+            await self.db.executemany("DELETE FROM answers WHERE session_id = ? AND key = ?", removed)
+        figures = [(sid[id(job)], job.user_id, now, json.dumps(job.figures, ensure_ascii=False))
+                   for job in saves if job.figures is not None]
+        if figures:
+            await self.db.executemany(
+                "INSERT INTO results (session_id, user_id, created_at, figures) VALUES (?, ?, ?, ?)", figures
+            )
+        sent = [(job.step, job.message_id, job.user_id) for job in batch if isinstance(job, _QuestionSent)]
+        if sent:
+            await self.db.executemany(
+                "UPDATE sessions SET question_step = ?, question_message_id = ?, undelivered_turn = NULL"
+                " WHERE id = (SELECT MAX(id) FROM sessions WHERE user_id = ?)", sent)
+        # Marks and deletions after the saves; a chat's own writes never share
+        # a batch out of order, since its handler awaits each one.
+        counts: dict[int, int] = {}
+        for job in batch:
+            if isinstance(job, _Statements):
+                changed = 0
+                for sql, params in job.statements:
+                    cur = await self.db.execute(sql, params)
+                    changed += cur.rowcount
+                counts[id(job)] = changed
+        return [sid[id(job)] if isinstance(job, _SessionSave) else counts.get(id(job)) for job in batch]
+
+    async def _insert_session(self, job: _SessionSave, now: str) -> int:
+        # The first save of a user is the moment of consent: nothing is stored before it.
+        consent_at = now if job.state.answers.get("consent") is True else None
+        await self.db.execute(
+            "INSERT INTO clients (user_id, consent_at, created_at) VALUES (?, ?, ?) ON CONFLICT(user_id)"
+            " DO UPDATE SET consent_at = COALESCE(clients.consent_at, excluded.consent_at)",
+            (job.user_id, consent_at, now),
+        )
+        rows = await self.db.execute_fetchall(
+            "INSERT INTO sessions (user_id, flow, state, status, started_at, updated_at, completed_at,"
+            " last_update_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (job.user_id, job.state.flow, job.state.model_dump_json(), job.state.status, now, now,
+             now if job.state.status == "done" else None, job.update_id),
+        )
+        return rows[0][0]
+
+    async def _checkpoint(self) -> None:
+        # secure_delete zeroed the rows in the pages written now, but the WAL
+        # still holds earlier copies of those pages: copy the WAL back into
+        # the database and truncate it, so no deleted byte is left.
+        async with self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+            busy, _, _ = await cur.fetchone()
+        if busy:
+            log.warning("WAL checkpoint after a deletion was blocked; it is retried at the next deletion or close")
 
     async def __aenter__(self) -> Storage:
         return await self.open()
@@ -169,76 +353,22 @@ class Storage:
     async def save_session(self, user_id: int, session_id: int | None, state: State,
                            changed: dict[str, Any], removed: list[str], figures: dict | None = None,
                            update_id: int | None = None) -> int:
-        """Persist the state and the answers that changed in one transaction;
-        returns the session id (new on the first save)."""
-        now = _now()
-        async with self._lock:
-            try:
-                completed = now if state.status == "done" else None
-                if session_id is None:
-                    # The first save of a user is the moment of consent: nothing is stored before it.
-                    consent_at = now if state.answers.get("consent") is True else None
-                    await self.db.execute(
-                        "INSERT INTO clients (user_id, consent_at, created_at) VALUES (?, ?, ?) ON CONFLICT(user_id)"
-                        " DO UPDATE SET consent_at = COALESCE(clients.consent_at, excluded.consent_at)",
-                        (user_id, consent_at, now),
-                    )
-                    cur = await self.db.execute(
-                        "INSERT INTO sessions (user_id, flow, state, status, started_at, updated_at, completed_at,"
-                        " last_update_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (user_id, state.flow, state.model_dump_json(), state.status, now, now, completed, update_id),
-                    )
-                    session_id = cur.lastrowid
-                else:
-                    await self.db.execute(
-                        "UPDATE sessions SET state = ?, status = ?, updated_at = ?, completed_at = COALESCE(?, completed_at),"
-                        " last_update_id = COALESCE(?, last_update_id) WHERE id = ? AND user_id = ?",
-                        (state.model_dump_json(), state.status, now, completed, update_id, session_id, user_id),
-                    )
-                if changed:
-                    await self.db.executemany(
-                        "INSERT INTO answers (session_id, key, value, answered_at) VALUES (?, ?, ?, ?)"
-                        " ON CONFLICT(session_id, key) DO UPDATE SET value = excluded.value,"
-                        " answered_at = excluded.answered_at",
-                        [(session_id, k, json.dumps(v, ensure_ascii=False), now) for k, v in changed.items()],
-                    )
-                if removed:
-                    await self.db.executemany(
-                        "DELETE FROM answers WHERE session_id = ? AND key = ?", [(session_id, k) for k in removed]
-                    )
-                if figures is not None:
-                    await self.db.execute(
-                        "INSERT INTO results (session_id, user_id, created_at, figures) VALUES (?, ?, ?, ?)",
-                        (session_id, user_id, now, json.dumps(figures, ensure_ascii=False)),
-                    )
-                await self.db.commit()
-            except BaseException:
-                await self.db.rollback()
-                raise
-        return session_id
+        """Persist the state and the answers that changed, committed (with
+        other chats' writes) before this returns; returns the session id (new
+        on the first save)."""
+        return await self._submit(_SessionSave(user_id, session_id, state, changed, removed, figures, update_id))
 
     # --- delivery ------------------------------------------------------------
     # Each is one statement on the user's current session or client row; a
     # user with no row yet (before consent) has nothing to mark.
 
     async def _write(self, statements: list[tuple[str, tuple]]) -> int:
-        async with self._lock:
-            try:
-                changed = 0
-                for sql, params in statements:
-                    cur = await self.db.execute(sql, params)
-                    changed += cur.rowcount
-                await self.db.commit()
-                return changed
-            except BaseException:
-                await self.db.rollback()
-                raise
+        """Run statements in the writer's next transaction; the rows changed."""
+        return await self._submit(_Statements(statements))
 
     async def record_question(self, user_id: int, step: str, message_id: int) -> None:
         """The question message just delivered: the newest copy, and delivered."""
-        await self._write([(
-            "UPDATE sessions SET question_step = ?, question_message_id = ?, undelivered_turn = NULL"
-            " WHERE id = (SELECT MAX(id) FROM sessions WHERE user_id = ?)", (step, message_id, user_id))])
+        await self._submit(_QuestionSent(user_id, step, message_id))
 
     async def mark_undelivered(self, user_id: int, turn: int) -> None:
         await self._write([(
@@ -294,23 +424,11 @@ class Storage:
         return data
 
     async def delete_user(self, user_id: int) -> None:
-        async with self._lock:
-            try:
-                await self.db.execute("DELETE FROM results WHERE user_id = ?", (user_id,))
-                await self.db.execute(
-                    "DELETE FROM answers WHERE session_id IN (SELECT id FROM sessions WHERE user_id = ?)", (user_id,)
-                )
-                await self.db.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
-                await self.db.execute("DELETE FROM clients WHERE user_id = ?", (user_id,))
-                await self.db.commit()
-            except BaseException:
-                await self.db.rollback()
-                raise
-            self._unreachable.discard(user_id)
-            # secure_delete zeroed the rows in the pages written now, but the
-            # WAL still holds earlier copies of those pages: copy the WAL back
-            # into the database and truncate it, so no deleted byte is left.
-            async with self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
-                busy, _, _ = await cur.fetchone()
-            if busy:
-                log.warning("WAL checkpoint after a deletion was blocked; it is retried at the next deletion or close")
+        """Every row of the user, then the WAL emptied (see ``_checkpoint``)."""
+        await self._submit(_Statements([
+            ("DELETE FROM results WHERE user_id = ?", (user_id,)),
+            ("DELETE FROM answers WHERE session_id IN (SELECT id FROM sessions WHERE user_id = ?)", (user_id,)),
+            ("DELETE FROM sessions WHERE user_id = ?", (user_id,)),
+            ("DELETE FROM clients WHERE user_id = ?", (user_id,)),
+        ], checkpoint=True))
+        self._unreachable.discard(user_id)

@@ -1,0 +1,56 @@
+"""Group commit: the writes of concurrent chats share transactions, each caller
+returns only after its own write is committed, and one bad write does not
+fail the others."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+from bot.storage import Storage
+from flows.engine import State
+
+
+def state(n: int) -> State:
+    return State(flow="diagnosis", answers={"consent": True, "income": n})
+
+
+async def test_concurrent_saves_share_commits_and_are_on_disk_when_awaited(tmp_path):
+    db = tmp_path / "w.sqlite3"
+    async with Storage(db) as storage:
+        ids = await asyncio.gather(*(storage.save_session(u, None, state(u), {"income": u}, []) for u in range(1, 51)))
+        assert len(set(ids)) == 50
+        assert storage.batches < 50 and storage.batched_writes == 50
+        # Every awaited write is committed: a second connection sees all of them.
+        with sqlite3.connect(db) as other:
+            assert other.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] == 50
+            assert other.execute("SELECT COUNT(*) FROM answers WHERE key = 'income'").fetchone()[0] == 50
+        updates = [storage.save_session(u, sid, state(u * 2), {"income": u * 2}, [], update_id=u)
+                   for u, sid in zip(range(1, 51), ids, strict=True)]
+        await asyncio.gather(*updates)
+        with sqlite3.connect(db) as other:
+            values = dict(other.execute("SELECT session_id, value FROM answers WHERE key = 'income'").fetchall())
+        assert values == {sid: str(u * 2) for u, sid in zip(range(1, 51), ids, strict=True)}
+
+
+async def test_one_failing_write_does_not_fail_its_batch(tmp_path):
+    async with Storage(tmp_path / "w.sqlite3") as storage:
+        good = [storage.save_session(u, None, state(u), {"income": u}, []) for u in range(1, 6)]
+        bad = storage._write([("INSERT INTO no_such_table VALUES (1)", ())])
+        results = await asyncio.gather(*good, bad, return_exceptions=True)
+        assert all(isinstance(r, int) for r in results[:5])
+        assert isinstance(results[5], sqlite3.OperationalError)
+        assert len({(await storage.current_session(u)).id for u in range(1, 6)}) == 5
+        # The writer keeps going after a failure.
+        assert await storage.save_session(9, None, state(9), {"income": 9}, []) > 0
+
+
+async def test_close_waits_for_writes_already_submitted(tmp_path):
+    db = tmp_path / "w.sqlite3"
+    storage = await Storage(db).open()
+    pending = [asyncio.ensure_future(storage.save_session(u, None, state(u), {"income": u}, [])) for u in range(1, 21)]
+    await asyncio.sleep(0)
+    await storage.close()
+    assert all(p.done() and not p.exception() for p in pending)
+    with sqlite3.connect(db) as other:
+        assert other.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] == 20
