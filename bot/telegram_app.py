@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import logging
 import time
+import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,7 @@ from telegram.ext import (
     TypeHandler,
 )
 from telegram.request import BaseRequest
+from telegram.warnings import PTBUserWarning
 
 from flows.messages import msg
 
@@ -97,6 +99,11 @@ def keyboard(out: Outgoing) -> dict | None:
 # every reply, and that was a quarter of the cost of an update while we read
 # only its message id. Errors are raised as the same TelegramError classes,
 # and the rate limiter applies alike.
+# PTB suggests the typed method for a known endpoint; we choose the raw one on purpose (above).
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.(sendMessage|editMessageText)'",
+                        category=PTBUserWarning)
+
+
 async def send_text(bot, chat_id: int, text: str, markup: dict | None = None) -> int:
     params: dict[str, Any] = {"chat_id": chat_id, "text": text}
     if markup:
