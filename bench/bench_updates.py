@@ -155,6 +155,13 @@ async def measure(kind: str, clients: int, open_interviews: int, db_dir: str) ->
         peak = max(peak, process.memory_info().rss)
     elapsed = time.perf_counter() - t0
     answers = clients * len(SCRIPT)
+    if storage:
+        # Every scripted answer must have been taken (a stale turn in SCRIPT
+        # would be ignored, and the figures would time nothing).
+        for user in users:
+            session = await storage.current_session(user)
+            if session is None or session.state.status != "done":
+                raise SystemExit(f"client {user} did not finish the interview: is SCRIPT out of date?")
 
     # 3. Many interviews open at once (each stopped mid-way), in batches.
     base = 1_000_000
@@ -181,6 +188,7 @@ async def measure(kind: str, clients: int, open_interviews: int, db_dir: str) ->
         "ms_per_update_under_load": round(elapsed / answers * 1000, 3),
         "open_interviews": open_interviews,
         "peak_rss_mb": round(peak / 2**20, 1),
+        "writes_per_commit": round(storage.batched_writes / storage.batches, 2) if storage else None,
     }
 
 
@@ -212,6 +220,7 @@ def main() -> None:
         print(f"{label:30}{ours[key]:>12}{echo[key]:>12}")
     print(f"cost per update vs echo: {ours['ms_per_update_under_load'] / echo['ms_per_update_under_load']:.2f}x"
           f" under load, {ours['p50_ms'] / echo['p50_ms']:.2f}x at p50 sequentially")
+    print(f"diagbot: {ours['writes_per_commit']} writes per SQLite commit (group commit, whole run)")
     print(f"cpu count {os.cpu_count()}, python {sys.version.split()[0]}")
 
 
