@@ -9,10 +9,13 @@ contain ``|``). Telegram allows at most 64 bytes: ``encode`` refuses more.
     s|<turn>|<step>            SkipStep: take the default (or keep the earlier answer)
     b|<turn>|<step>            GoBack: the previous question
     e|<key>                    EditAnswer: ask that question again
-    d|<yes|no>|<session id>    DeleteChoice: confirm or cancel /delete
+    d|<yes|no>|<session id>|<turn>
+                               DeleteChoice: confirm or cancel /delete
 
 ``turn`` names the copy of the question the button sits under (the engine's
-``State.turn``), so a press on an older copy changes nothing. Data that does
+``State.turn``), so a press on an older copy changes nothing. A delete
+confirmation names the session and the state's turn when it was shown: after
+/restart (the same session row) or any question since, it has expired. Data that does
 not decode (a button from before this format, a forged press) is ``None``.
 """
 
@@ -72,6 +75,7 @@ class DeleteChoice(CallbackData):
     prefix: ClassVar[str] = "d"
     confirmed: bool
     session: int
+    turn: int
 
 
 KINDS: dict[str, type[CallbackData]] = {c.prefix: c for c in (Choose, SkipStep, GoBack, EditAnswer, DeleteChoice)}

@@ -202,16 +202,24 @@ class Driver:
         if session is None:
             return self._say("mydata.none")
         r = self.renderer
-        # The buttons name the session they were shown for: a press on an old
-        # confirmation, after a new interview began, deletes nothing.
-        buttons = [[Button(r.text("delete.yes"), DeleteChoice(True, session.id)),
-                    Button(r.text("delete.no"), DeleteChoice(False, session.id))]]
+        # The buttons name the session and the state's turn they were shown
+        # for: a press on an old confirmation (after /restart, which keeps the
+        # session row, or once any question has been sent since) deletes nothing.
+        turn = session.state.turn
+        buttons = [[Button(r.text("delete.yes"), DeleteChoice(True, session.id, turn)),
+                    Button(r.text("delete.no"), DeleteChoice(False, session.id, turn))]]
         return [Outgoing(r.text("delete.confirm"), buttons)]
 
-    async def delete(self, user_id: int, session_id: int) -> list[Outgoing]:
+    async def delete(self, user_id: int, session_id: int, turn: int, confirmed: bool = True) -> list[Outgoing]:
+        """A press on a delete confirmation: acts only while the session and
+        its turn are still those it was shown for. An expired one (either
+        button) changes nothing and returns no message: the channel says the
+        button has expired ("button.stale")."""
         session = await self.storage.current_session(user_id)
-        if session is None or session.id != session_id:
+        if session is None or session.id != session_id or session.state.turn != turn:
             return []
+        if not confirmed:
+            return self._say("delete.cancelled")
         await self.storage.delete_user(user_id)
         return self._say("delete.done")
 
@@ -239,7 +247,5 @@ class Driver:
         if isinstance(press, EditAnswer):
             return await self.handle(user_id, Edit(press.key), update_id)
         if isinstance(press, DeleteChoice):
-            if not press.confirmed:
-                return self._say("delete.cancelled")
-            return await self.delete(user_id, press.session)
+            return await self.delete(user_id, press.session, press.turn, press.confirmed)
         return []

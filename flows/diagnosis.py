@@ -12,7 +12,7 @@ from . import calc
 from .engine import State, applicable, describe
 from .engine import invariant_violations as _engine_invariants
 from .flow import Answers, Context, Flow, Repeat, Step
-from .messages import Msg, msg
+from .messages import Money, Msg, msg
 
 YI = 100_000_000
 MAX_YEARLY = 10 * YI  # a yearly income or expense above 10亿 is a typo
@@ -50,7 +50,14 @@ def _check_birth(value: date, answers: Answers, ctx: Context) -> Msg | None:
 
 
 def _check_family_income(value: int, answers: Answers, ctx: Context) -> Msg | None:
-    if value < (answers.get("income") or 0):
+    """The family's income includes the client's and (when married) the
+    spouse's: at least their sum. The spouse's income counts when answered
+    or defaulted (its default is 0); after "single" it no longer applies."""
+    own = answers.get("income") or 0
+    spouse = (answers.get("spouse_income") or 0) if _married(answers) else 0
+    if value < own + spouse:
+        if spouse:
+            return msg("error.family_below_both", min=Money(own + spouse, per="year"))
         return msg("error.family_below_own")
     return None
 
@@ -202,14 +209,15 @@ DIAGNOSIS = Flow(
         Step("spouse_age", "ask.spouse_age", "whole", S_PERSON, min=16, max=110, age=True, when=_married,
              default=_default_spouse_age, hint="hint.age"),
         Step("spouse_income", "ask.spouse_income", "money", S_PERSON, min=0, max=MAX_YEARLY, when=_married,
-             default=0, quick=True, period="year", hint="hint.money_year"),
+             default=0, quick=True, period="year", hint="hint.money_year", words="no_job"),
         # 5.2 抚养/赡养关系
-        Step("children_count", "ask.children_count", "whole", S_FAMILY, min=0, max=10, default=0, quick=True),
+        Step("children_count", "ask.children_count", "whole", S_FAMILY, min=0, max=10, default=0, quick=True,
+             words="children"),
         Repeat("child", "children_count", (
             Step("age", "ask.child_age", "whole", S_FAMILY, min=0, max=50, quick=True, age=True, check=_check_child_age),
         )),
         Step("support_end_age", "ask.support_end_age", "whole", S_FAMILY, min=14, max=30, when=_has_children,
-             default=lambda a, ctx: ctx.assumptions.child_support_end_age),
+             default=lambda a, ctx: ctx.assumptions.child_support_end_age, words="school_end"),
         Step("parents_count", "ask.parents_count", "whole", S_FAMILY, min=0, max=4, default=0),
         Repeat("parent", "parents_count", (
             # No default: asked at quick depth too when a parent was counted.
@@ -219,13 +227,13 @@ DIAGNOSIS = Flow(
         )),
         # 5.3 保险需求分析
         Step("income", "ask.income", "money", S_NEEDS, min=0, max=MAX_YEARLY, quick=True, period="year",
-             hint="hint.money_year"),
+             hint="hint.money_year", words="no_job"),
         Step("family_income", "ask.family_income", "money", S_NEEDS, min=0, max=MAX_YEARLY, period="year",
              default=_default_family_income, check=_check_family_income, hint="hint.money_year"),
         Step("living_expenses", "ask.living_expenses", "money", S_NEEDS, min=1000, max=MAX_YEARLY, quick=True,
              period="year", hint="hint.money_year"),
         Step("mortgage", "ask.mortgage", "money", S_NEEDS, min=0, max=MAX_ASSET, default=0, quick=True,
-             hint="hint.money"),
+             hint="hint.money", words="home_loan"),
         Step("other_debts", "ask.other_debts", "money", S_NEEDS, min=0, max=MAX_ASSET, default=0, hint="hint.money"),
         Step("debt_payment", "ask.debt_payment", "money", S_NEEDS, min=0, max=MAX_MONTHLY, default=0,
              period="month", hint="hint.money_month"),
@@ -235,7 +243,7 @@ DIAGNOSIS = Flow(
         )),
         Step("support_years", "ask.support_years", "whole", S_NEEDS, min=0, max=60, default=_default_support_years),
         Step("retirement_age", "ask.retirement_age", "whole", S_NEEDS, min=40, max=80,
-             default=lambda a, ctx: ctx.assumptions.retirement_age),
+             default=lambda a, ctx: ctx.assumptions.retirement_age, words="retired"),
         Step("retirement_spending", "ask.retirement_spending", "money", S_NEEDS, min=0, max=MAX_MONTHLY,
              period="month", default=_default_retirement_spending, hint="hint.money_month"),
         Step("pension", "ask.pension", "money", S_NEEDS, min=0, max=MAX_MONTHLY, period="month", default=0,
@@ -267,8 +275,9 @@ DIAGNOSIS = Flow(
 def invariant_violations(state: State, ctx: Context) -> list[str]:
     """The rules every reachable state of the diagnosis keeps (see
     ``engine.invariant_violations``). Its cross-answer rules are the checks
-    declared on its steps, written once there: family income ≥ own income
-    (``_check_family_income``); each child at most the client's age − 14
+    declared on its steps, written once there: family income ≥ own income +
+    the spouse's income when married, answered or by default
+    (``_check_family_income``; an edit of either asks it again); each child at most the client's age − 14
     (``_check_child_age``) and each parent at least the client's age + 14
     (``_check_parent_age``); the client 18–100 (``_check_birth``); the
     spouse's age plausible (its bounds, 16–110). Counts match their repeat

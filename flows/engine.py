@@ -4,6 +4,21 @@
 (notes, the next question with its choices and progress, the outcome when the
 interview is complete). It never mutates its input and does no I/O, so every
 channel (Telegram, console, tests) drives it the same way.
+
+Back. In the ordinary course (no answered or skipped step comes after the
+current one in flow order) back takes back the newest answer and asks it
+again, its earlier answer offered as 保持. While a step is being re-asked by
+an edit (answered or skipped steps come after it in flow order: /edit, a
+deepen, an answer taken back by a re-check), back never takes back one of
+those later answers: it keeps the step's earlier answer if one is stashed and
+still passes its rules (the same as the 保持 button), otherwise it goes to
+the newest answer before the step in flow order (the change just made,
+typically), asked with 保持.
+
+Re-checks. After any change every answer is checked again against its rules;
+one that now fails is taken back to the stash and asked again. A stashed
+answer is offered as 保持 only while it passes, so reverting the change
+offers it again.
 """
 
 from __future__ import annotations
@@ -31,13 +46,21 @@ class State(BaseModel):
     # stays right when those answers are edited; the summary lists them.
     skipped: list[str] = Field(default_factory=list)
     history: list[str] = Field(default_factory=list)  # keys in the order answered or skipped, for "back"
-    # Answers taken back by "back" or "edit", offered again as a one-tap "keep".
+    # Answers taken back by "back", "edit" or a re-check, offered again as a
+    # one-tap "keep" whenever they pass their step's rules (``_keepable``).
     stash: dict[str, Any] = Field(default_factory=dict)
     status: Literal["active", "declined", "done"] = "active"
     summary_due: bool = True
     # Counts the questions sent (a re-sent copy included). A button carries
     # the turn of the copy it sits under, so only the newest copy acts.
     turn: int = 0
+
+    def copy_for_update(self) -> State:
+        """A copy the engine may change: its containers are new, the values in
+        them are shared (they are never changed in place, only replaced).
+        Several times cheaper than a deep copy, on every update."""
+        return self.model_copy(update={"answers": dict(self.answers), "skipped": list(self.skipped),
+                                       "history": list(self.history), "stash": dict(self.stash)})
 
 
 # --- events ------------------------------------------------------------------
@@ -150,8 +173,11 @@ def current_step(flow: Flow, state: State) -> Step | None:
 
 def _prune(flow: Flow, state: State) -> None:
     """Drop answers that no longer apply (a fourth child after the count went
-    down to two, spouse details after 'single')."""
-    keep = {s.key for s in applicable(flow, state.answers, all_depths=True)}
+    down to two, spouse details after 'single'). An answer being changed (in
+    the stash) still counts, as in rule 2 of ``invariant_violations``: the
+    children's ages wait while their count is re-asked, whatever else is
+    answered (or kept by back) meanwhile."""
+    keep = {s.key for s in applicable(flow, {**state.stash, **state.answers}, all_depths=True)}
     for key in [k for k in state.answers if k not in keep]:
         del state.answers[key]
     state.skipped = [k for k in state.skipped if k in keep]
@@ -212,7 +238,7 @@ def _question(flow: Flow, state: State, step: Step, ctx: Context) -> Question:
     steps = applicable(flow, state.answers)
     keys = [s.key for s in steps]
     default = None
-    keeps = step.key in state.stash
+    keeps = _keepable(flow, state, step, ctx)
     if keeps:
         default = describe(step, state.stash[step.key])
     elif step.has_default and (value := step.default_value(state.answers, ctx)) is not None:
@@ -227,7 +253,7 @@ def _question(flow: Flow, state: State, step: Step, ctx: Context) -> Question:
         default=default,
         keeps_previous=keeps,
         hint=msg(step.hint) if step.hint else None,
-        can_back=bool(state.history),
+        can_back=bool(state.history) or keeps,
         turn=state.turn,
     )
 
@@ -240,24 +266,10 @@ TINY_YEARLY = 10_000  # yuan; a bare yearly amount below this needs 元 or /月
 
 def read_answer(step: Step, text: str, answers: Answers, ctx: Context) -> parsing.Parsed:
     """Parse and validate; raises ParseError with the message to show."""
-    labelled = [(o.id, ctx.label(o.label)) for o in options(step)]
-    if step.kind == "money":
-        parsed = parsing.parse_money(text, step.period)
-    elif step.kind == "whole":
-        # 6个月 / 半岁 / 刚出生 are ages (0), not counts.
-        parsed = parsing.parse_whole(text, age=step.age)
-    elif step.kind == "date":
-        parsed = parsing.parse_date(text, today=ctx.today)
-    elif step.kind == "yes_no":
-        # Buttons (ids), positions and labels first, then how people say yes
-        # or no; a strict step (consent) takes only an unambiguous yes.
-        parsed = parsing.parse_yes_no(text, labelled, strict=step.strict)
-    elif step.kind == "choice":
-        parsed = parsing.parse_choice(text, labelled)
-    elif step.kind == "ranking":
-        parsed = parsing.parse_ranking(text, labelled)
-    else:
-        parsed = parsing.parse_text(text)
+    try:
+        parsed = _parse(step, text, ctx)
+    except parsing.ParseError as err:
+        raise parsing.ParseError(_not_an_answer(step, err.message, answers, ctx)) from None
     _check_bounds(step, parsed.value)
     if step.kind == "money" and not parsed.unit_given and 0 < parsed.value:
         # A bare "60" for a debt is nearly always 60万; a bare "8000" for a
@@ -275,6 +287,47 @@ def read_answer(step: Step, text: str, answers: Answers, ctx: Context) -> parsin
     if isinstance(parsed.value, date):  # stored as JSON
         parsed = parsing.Parsed(parsed.value.isoformat(), parsed.note)
     return parsed
+
+
+def _parse(step: Step, text: str, ctx: Context) -> parsing.Parsed:
+    labelled = [(o.id, ctx.label(o.label)) for o in options(step)]
+    if step.kind == "money":
+        return parsing.parse_money(text, step.period, words=step.words)
+    if step.kind == "whole":
+        # 6个月 / 半岁 / 刚出生 are ages (0), not counts; a year of birth at an
+        # age is turned into an age on today (the bounds pick 18年 = 1918 or 2018).
+        return parsing.parse_whole(text, age=step.age, today=ctx.today, bounds=(step.min, step.max),
+                                   words=step.words)
+    if step.kind == "date":
+        return parsing.parse_date(text, today=ctx.today)
+    if step.kind == "yes_no":
+        # Buttons (ids), positions and labels first, then how people say yes
+        # or no; a strict step (consent) takes only an unambiguous yes.
+        return parsing.parse_yes_no(text, labelled, strict=step.strict)
+    if step.kind == "choice":
+        return parsing.parse_choice(text, labelled)
+    if step.kind == "ranking":
+        return parsing.parse_ranking(text, labelled)
+    return parsing.parse_text(text)
+
+
+def _not_an_answer(step: Step, problem: Msg, answers: Answers, ctx: Context) -> Msg:
+    """"Don't know" and questions back, said for this step: what 跳过 takes
+    (the step's default), or that an estimate (or 0) is fine; for a question,
+    answer with an option or as the example shows."""
+    if problem.key == "error.dont_know":
+        if step.has_default and (value := step.default_value(answers, ctx)) is not None:
+            return msg("error.dont_know_default", default=describe(step, value))
+        if step.kind == "money" and not step.min:
+            return msg("error.dont_know_estimate")
+        return msg("error.dont_know_required")
+    if problem.key == "error.question":
+        if step.kind in ("choice", "yes_no"):
+            return msg("error.question_options")
+        if step.hint:
+            return msg("error.question_hint", hint=msg(step.hint))
+        return msg("error.question")
+    return problem
 
 
 def _check_bounds(step: Step, value: Any) -> None:
@@ -298,7 +351,7 @@ def start(flow: Flow, ctx: Context, turn: int = 0) -> tuple[State, Reply]:
 
 
 def handle(flow: Flow, state: State, event: Event, ctx: Context) -> tuple[State, Reply]:
-    state = state.model_copy(deep=True)
+    state = state.copy_for_update()
     if isinstance(event, Restart):
         return start(flow, ctx, turn=state.turn)
     if state.status == "declined":
@@ -325,7 +378,7 @@ def handle(flow: Flow, state: State, event: Event, ctx: Context) -> tuple[State,
         return state, Reply(ignored=True)
 
     if isinstance(event, Skip):
-        if step.key in state.stash:  # "keep": the earlier answer stands
+        if _keepable(flow, state, step, ctx):  # "keep": the earlier answer stands
             return _record(flow, state, step, state.stash[step.key], ctx, Reply())
         if not step.has_default or step.default_value(state.answers, ctx) is None:
             # No default, or one that cannot be worked out from the answers so far.
@@ -382,9 +435,11 @@ def _problem(step: Step, value: Any, answers: Answers, ctx: Context) -> Msg | No
 
 def _recheck(flow: Flow, state: State, ctx: Context, reply: Reply, cause: str | None) -> None:
     """Checks may depend on other answers, so after any change every answer
-    is checked again: one that now fails is taken back (it is not offered as
-    "keep") and asked again, with a note naming the change and the rule. A
-    stashed answer that would fail is no longer offered either."""
+    is checked again: one that now fails is taken back and asked again, with
+    a note naming the change and the rule. What is taken back goes to the
+    stash: it is not offered as "keep" while it fails, but is again once it
+    passes (the change that broke it reverted, say). A stashed answer is
+    offered only while it passes its rules (``_keepable``)."""
     causes = {s.key: s for s in flow.expand(state.answers)}
     changed = causes.get(cause) if cause else None
     again = True
@@ -396,8 +451,7 @@ def _recheck(flow: Flow, state: State, ctx: Context, reply: Reply, cause: str | 
             problem = _problem(step, state.answers[step.key], state.answers, ctx)
             if problem is None:
                 continue
-            del state.answers[step.key]
-            state.stash.pop(step.key, None)
+            state.stash[step.key] = state.answers.pop(step.key)
             state.history = [k for k in state.history if k != step.key]
             if step.phase == "interview":
                 state.summary_due = True
@@ -410,9 +464,17 @@ def _recheck(flow: Flow, state: State, ctx: Context, reply: Reply, cause: str | 
             _prune(flow, state)
             again = True
             break
-    steps = {s.key: s for s in applicable(flow, state.answers, all_depths=True)}
-    state.stash = {k: v for k, v in state.stash.items()
-                   if k in steps and _problem(steps[k], v, state.answers, ctx) is None}
+    # A stashed answer of a step that no longer applies (an answer being
+    # changed counting, as in rule 2 of ``invariant_violations``) is dropped.
+    steps = {s.key for s in applicable(flow, {**state.stash, **state.answers}, all_depths=True)}
+    state.stash = {k: v for k, v in state.stash.items() if k in steps}
+
+
+def _keepable(flow: Flow, state: State, step: Step, ctx: Context) -> bool:
+    """Whether ``step``'s stashed answer may be kept (offered as 保持, taken
+    by skip or by back during an edit): there is one and it passes its
+    step's rules against the answers as they are now."""
+    return step.key in state.stash and _problem(step, state.stash[step.key], state.answers, ctx) is None
 
 
 def _advance(flow: Flow, state: State, ctx: Context, reply: Reply) -> Reply:
@@ -461,13 +523,53 @@ def _conclude(flow: Flow, state: State, ctx: Context) -> tuple[Any, list[Step]]:
 
 
 def _back(flow: Flow, state: State, ctx: Context) -> tuple[State, Reply]:
-    if not state.history:
+    """The previous question (see the module docstring). While the current
+    step is being re-asked by an edit (answered or skipped steps come after
+    it in flow order), back keeps its earlier answer when that may be kept
+    (as 保持 does), else goes to the newest answer *before* it in flow order;
+    it never takes back an answer that comes after it."""
+    step = current_step(flow, state)
+    if step is not None and _answered_after(flow, state, step):
+        if _keepable(flow, state, step, ctx):
+            return _record(flow, state, step, state.stash[step.key], ctx, Reply())
+        key = _previous(flow, state, step)
+    else:
+        key = state.history[-1] if state.history else None
+    if key is None:
         return state, _advance(flow, state, ctx, Reply(notes=[msg("back.at_start")]))
-    key = state.history.pop()
     _take_back(flow, state, key)
     reply = Reply()
     _recheck(flow, state, ctx, reply, key)
     return state, _advance(flow, state, ctx, reply)
+
+
+def _flow_order(flow: Flow, state: State) -> list[str]:
+    """Every step's key in flow order, an answer being changed counting (the
+    children's ages stay in place while their count is re-asked)."""
+    return [s.key for s in flow.expand({**state.stash, **state.answers})]
+
+
+def _answered_after(flow: Flow, state: State, step: Step) -> bool:
+    """Whether an answered or skipped step comes after ``step`` in flow order:
+    ``step`` is then being asked again by an edit (or after a deepen, or a
+    re-check), not for the first time."""
+    keys = _flow_order(flow, state)
+    later = keys[keys.index(step.key) + 1:] if step.key in keys else []
+    return any(k in state.answers or k in state.skipped for k in later)
+
+
+def _previous(flow: Flow, state: State, step: Step) -> str | None:
+    """Where back goes from ``step`` during an edit: the newest answer (or
+    skip) of a step asked at this depth that comes before ``step`` in flow
+    order (the change just made, typically); failing that, the nearest such
+    step in flow order; None at the start."""
+    asked = [s.key for s in applicable(flow, state.answers)]
+    before = asked[:asked.index(step.key)] if step.key in asked else []
+    done = [k for k in before if k in state.answers or k in state.skipped]
+    newest = [k for k in reversed(state.history) if k in done]
+    if newest:
+        return newest[0]
+    return done[-1] if done else None
 
 
 def _take_back(flow: Flow, state: State, key: str) -> None:
@@ -521,6 +623,7 @@ def _deepen(flow: Flow, state: State, ctx: Context) -> tuple[State, Reply]:
     if flow.consent_key and state.answers.get(flow.consent_key) is not True:
         return state, _advance(flow, state, ctx, Reply())
     state.answers[flow.depth_key] = flow.full_depth
+    state.stash.pop(flow.depth_key, None)
     state.summary_due = True
     reply = Reply(notes=[msg("deepen.started")])
     _recheck(flow, state, ctx, reply, flow.depth_key)
@@ -547,11 +650,15 @@ def invariant_violations(flow: Flow, state: State, ctx: Context) -> list[str]:
     4. history ⊆ answered ∪ skipped, each key once.
     5. Every answer is within its step's bounds and passes its check against
        the other answers. A flow's cross-answer rules are its checks (the
-       diagnosis: family income ≥ own income; each child at most the client's
-       age − 14, each parent at least the client's age + 14).
+       diagnosis: family income ≥ own income + the spouse's income when
+       married; each child at most the client's age − 14, each parent at
+       least the client's age + 14).
     6. A skipped step has a default that can be worked out from the answers
        (an answer being changed counting, as in 2).
-    7. A stashed ("keep") answer belongs to an applicable step and passes 5.
+    7. A stashed answer belongs to an applicable step (as in 2); it is offered
+       as "keep" (and kept by skip, or by back during an edit) only while it
+       passes 5 (``_keepable``): one taken back by a re-check waits there
+       until the change that broke it is reverted.
     8. "done" exactly when no question is left.
     9. Once the interview part is complete, every interview step has an answer
        or a default (never None) and the defaults taken pass the checks too.
@@ -576,9 +683,7 @@ def invariant_violations(flow: Flow, state: State, ctx: Context) -> list[str]:
     for key in state.skipped:
         if key in steps and steps[key].default_value(pending, ctx) is None:
             out.append(f"skipped without a usable default: {key}")
-    for key, value in state.stash.items():
-        if key not in steps or _problem(steps[key], value, state.answers, ctx) is not None:
-            out.append(f"stash offers what breaks a rule: {key}={value!r}")
+    out += [f"stash for a step that does not apply: {k}" for k in state.stash if k not in steps]
     step = current_step(flow, state)
     if (state.status == "done") != (step is None):
         out.append(f"status {state.status} with question {getattr(step, 'key', None)}")

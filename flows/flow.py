@@ -59,6 +59,9 @@ class Step:
     check: Check | None = None
     age: bool = False  # whole: an age, so 6个月 / 半岁 / 刚出生 read as 0
     strict: bool = False  # yes_no: only an unambiguous yes counts (consent)
+    # money/whole: the name of a list of answers in words that only make sense
+    # here (parsing.STEP_WORDS: "home_loan" 租房 → 0, "school_end" 大学毕业 → 22).
+    words: str | None = None
     params: dict[str, Any] = field(default_factory=dict)  # e.g. {"n": 2} in a repeat
     label: str = ""  # short name for menus and the summary; default "label.<key>"
 
@@ -102,7 +105,10 @@ class Flow:
 
     def expand(self, answers: Answers) -> tuple[Step, ...]:
         """The concrete steps for these answers, in order, conditions not yet applied."""
-        counts = tuple(int(answers.get(item.count_key) or 0) for item in self.items if isinstance(item, Repeat))
+        keys = self.__dict__.get("_count_keys")
+        if keys is None:  # computed once per flow (the dataclass is frozen)
+            keys = self.__dict__["_count_keys"] = tuple(i.count_key for i in self.items if isinstance(i, Repeat))
+        counts = tuple([int(answers.get(k) or 0) for k in keys])
         cache = self.__dict__.setdefault("_expanded", {})  # per flow, by repeat counts: a hot path
         if counts not in cache:
             cache[counts] = self._expand(counts)

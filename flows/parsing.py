@@ -30,16 +30,38 @@ Rules, in short:
 * Two-digit years (85年3月12日) are read as 19xx or 20xx, whichever makes the
   person 0–100 years old today; if both do (the year ends like this year),
   the younger reading.
+* Decoration is not content: emoji and other symbols (So/Sk, variation
+  selectors, ZWJ sequences) are dropped; a bracketed remark of known words is
+  read as words (年薪40万(税后); (税前) is still asked about), a short one with
+  no number is dropped (不含公积金), one with a number stays an error; so is a
+  numberless clause after a comma (120万,公积金贷款).
+* At an age question a year of birth is converted, never stored as an age:
+  a date gives the exact age on ``today``, a year today.year − year, with a
+  note; a two-digit year (18年的) takes the 19xx/20xx reading that fits the
+  step's bounds, else it is asked back.
+* 两个亿 / 5个万 are amounts; 不超过5万 is 5万 with the approximation note;
+  another currency ($, 美元, HKD, 港币, 欧元…) is asked again in 人民币.
+* "Add them up" is said only for two amounts of money; a count, an age, or
+  an amount with a number of years (月供五千还有20年) get "请只填一个数".
+* A step may name a list of answers in words (Step.words → STEP_WORDS:
+  租房 → 0 for a mortgage, 家庭主妇 → 0 for an income, 双胞胎 → 2, 大学毕业 →
+  22, 已经退休了 → asked for the age they retired at).
+* What cannot be read at all is looked at once more: 不知道 / 随便 / 忘了 …
+  raise "error.dont_know", a question back ("…什么意思?", …吗) "error.question";
+  the engine words both for the step (the default behind 跳过, an estimate or 0).
+* A name is letters on one line without digits; 我姓王 → 王.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from typing import Any, Literal
+from typing import Any, Literal, ParamSpec
 
 from .messages import Money, Msg, msg
 
@@ -83,11 +105,16 @@ MONEY_WORDS: dict[str, tuple[str, ...]] = {
               "/月", "/mo", "/month", "per month", "a month"),
     "year": ("每年", "一年", "年薪", "年入", "年收入", "年均", "全年", "年", "/年", "/yr", "/year", "per year",
              "a year"),
-    "cur": ("¥", "$", "人民币", "rmb", "cny", "块钱", "块", "元", "圆", "yuan"),
+    "cur": ("¥", "人民币", "rmb", "cny", "块钱", "块", "元", "圆", "yuan"),
+    # Another currency: asked again in 人民币, never converted or taken as yuan.
+    "foreign": ("$", "us$", "usd", "美元", "美金", "dollar", "dollars", "hk$", "hkd", "港币", "港元", "港纸", "€",
+                "eur", "欧元", "£", "gbp", "英镑", "日元", "円", "jpy", "台币", "新台币", "twd", "澳元", "加元",
+                "新币", "新加坡元"),
     "approx": ("大概是", "大概", "大约是", "大约", "约为", "约", "差不多是", "差不多", "大致", "估计", "预计",
                "将近", "接近", "近", "左右", "上下", "出头", "不到", "以上", "以下", "以内", "至少", "最多",
+               "不超过", "不超", "不高于", "不多于", "不大于", "不会超过", "超过", "高于", "低于", "少于", "多于",
                "起码", "的样子", "样子", "可能", "应该", "估摸"),
-    "zero": ("暂时没有", "还没有", "都没有", "没有", "没", "暂无", "无", "不用", "不需要", "没买", "没存", "已还清",
+    "zero": ("什么都没有", "啥都没有", "一分都没有", "暂时没有", "还没有", "都没有", "没有", "没", "暂无", "无", "不用", "不需要", "没买", "没存", "已还清",
              "还清", "还完", "付清", "结清", "已结清", "none", "nothing", "nil", "no"),
     "pretax": ("税前",),
     "neg": ("负",),
@@ -95,7 +122,7 @@ MONEY_WORDS: dict[str, tuple[str, ...]] = {
              "负债", "欠款", "还欠", "欠", "还剩", "剩下", "剩余", "剩", "还有", "有", "一共", "总共", "共",
              "合计", "总计", "总额", "总", "收入", "工资", "薪水", "薪资", "养老金", "退休金", "社保", "保额",
              "预算", "生活费", "开支", "花销", "花费", "支出", "开销", "家庭", "家里", "我家", "我们", "我的",
-             "我", "目前", "现在", "现有", "是", "就", "只有", "也", "都", "还", "给", "打算", "准备", "计划",
+             "我", "目前", "现在", "现有", "已经", "早就", "是", "就", "只有", "也", "都", "还", "给", "打算", "准备", "计划",
              "想", "要", "能领", "能", "领", "可以", "教育费", "学费", "寿险", "重疾险", "重疾", "保险", "资产",
              "房产", "理财", "投资", "赡养费", "费用", "老婆", "老公", "爱人", "配偶", "她", "他", "的", "了",
              "吧", "啊", "呀", "呢", "哦", "啦", "嘛", "哈", "吗"),
@@ -150,8 +177,53 @@ HAVE_NOUNS = ("医保", "社保", "医疗险", "医疗保险", "医疗保障", "
 NO_NAME = ("不想说", "保密", "不告诉你", "不说", "不方便", "不方便说", "不想透露", "不透露", "不便透露", "匿名",
            "无", "没有", "不用", "不用了", "随便", "都行", "跳过", "算了", "略", "none", "no", "n/a", "na", "skip",
            "-", "--", "—", "——", "/")
-NAME_PREFIX = ("可以叫我", "就叫我", "称呼我", "叫我", "我叫", "我是")
-NAME_SUFFIX = ("就行了", "就行", "就好", "即可", "吧")
+NAME_PREFIX = ("你可以叫我", "您可以叫我", "可以叫我", "就叫我", "称呼我", "叫我", "我的名字是", "我的名字叫", "名字是",
+               "我叫", "我是", "免贵姓", "本人姓", "我姓", "姓")
+NAME_SUFFIX = ("就可以了", "就可以", "就行了", "就行", "就好了", "就好", "即可", "吧")
+
+# "I don't know" at any question: not a badly written answer, so the engine
+# says what happens then (the default behind 跳过, or that an estimate or 0 is fine).
+DONT_KNOW = ("不知道", "不清楚", "不太清楚", "不是很清楚", "不确定", "不太确定", "随便", "随意", "忘了", "忘记了", "忘记",
+             "没算过", "没算", "没有算过", "不记得", "不记得了", "记不清", "记不清了", "记不得", "说不清", "说不好",
+             "说不准", "不好说", "没概念", "没什么概念", "不懂", "不太懂", "不晓得", "不了解", "没数", "心里没数",
+             "没想过", "没想好", "还没想好", "没考虑过", "不知", "未知", "不详", "待定", "无所谓", "都行", "都可以",
+             "看着办", "你定", "您定", "idk", "dunno", "don't know", "not sure")
+_DONT_KNOW_FLAT = frozenset(w.replace(" ", "") for w in DONT_KNOW)
+_DONT_KNOW_AROUND = ("我也", "我", "也", "真的", "实在", "暂时", "还", "具体", "这个", "这")  # 我也不清楚, 具体不清楚
+_DONT_KNOW_TAIL = ("具体多少", "是多少", "有多少", "多少", "几岁", "几个", "诶", "欸", "哎", "耶", "哈", "呃")
+# A question back ("这个是什么意思?") at a question: answered by pointing to the example.
+QUESTION_WORDS = ("什么意思", "啥意思", "什么是", "是什么", "是啥", "怎么算", "怎么填", "怎么写", "怎么回答", "如何填",
+                  "为什么", "为啥", "问一下", "请问", "想问", "包括哪些", "包括什么", "包不包括", "算不算", "能不能",
+                  "可不可以", "是不是", "要不要", "需不需要", "有没有", "多少合适", "多少比较好")
+_QUESTION_ENDS = ("吗", "么", "啥", "什么", "呢", "咩")
+
+# Answers in words that only make sense at some questions; a step names its
+# list (Step.words). A value is the answer; a "error.…" id is asked back.
+STEP_WORDS: dict[str, dict[str, int | str]] = {
+    # A mortgage: no home loan at all.
+    "home_loan": {w: 0 for w in ("租房", "租房住", "租房子", "租房子住", "租的房", "租的房子", "租的", "在租房",
+                                 "没买房", "没有买房", "还没买房", "没房", "没有房", "没有房子", "没房子", "无房",
+                                 "全款", "全款买的", "全款房", "全款买房", "住父母家", "和父母住", "住宿舍",
+                                 "住公司宿舍", "房子是租的")},
+    # An income: no job, so no income.
+    "no_job": {w: 0 for w in ("没工作", "没有工作", "无工作", "不工作", "没上班", "没有上班", "不上班", "没在上班",
+                              "没在工作", "家庭主妇", "家庭主夫", "全职太太", "全职妈妈", "全职爸爸", "全职主妇",
+                              "全职在家", "在家带孩子", "带孩子", "主妇", "待业", "失业", "无业", "没收入",
+                              "在读", "学生", "还在读书", "在上学")},
+    # A number of children.
+    "children": {"双胞胎": 2, "龙凤胎": 2, "一对双胞胎": 2, "一对龙凤胎": 2, "三胞胎": 3, "独生子女": 1, "独生子": 1, "独生女": 1,
+                 "丁克": 0},
+    # Up to which age a child is supported: the question's own examples.
+    "school_end": {"高中毕业": 18, "高中": 18, "成年": 18, "十八岁成年": 18, "大专毕业": 21, "大专": 21,
+                   "大学毕业": 22, "大学": 22, "本科毕业": 22, "本科": 22, "研究生毕业": 25, "研究生": 25,
+                   "硕士毕业": 25, "硕士": 25, "博士毕业": 28, "博士": 28},
+    # A retirement age for someone already retired: the age they retired at.
+    "retired": {w: "error.already_retired" for w in ("已经退休", "已退休", "退休了", "早就退休", "早退休",
+                                                     "已经退了", "退休在家")},
+}
+_STEP_WORD_PREFIX = ("我们家", "我们", "我家", "我", "她", "他", "老婆", "老公", "爱人", "配偶", "孩子", "目前", "现在",
+                     "暂时", "已经", "一直", "是", "就", "打算", "准备", "计划", "希望", "想", "养到", "抚养到", "供到",
+                     "读到", "上到", "供他", "供她", "到", "等到")
 
 # Trailing sentence particles: 好的, 有的, 行吧, 不了, 结婚了.
 _PARTICLES = "啊呀吧呢哦噢喔啦嘛哈了的滴哟呗咯嘞"  # not 吗: 是吗 is a question, not a yes
@@ -162,18 +234,56 @@ _QUOTES = "\"'“”‘’「」『』《》〈〉【】()[]{}<>"
 _TRAILING = ".。!?~,;:、…·" + _QUOTES
 
 
-def _clean(text: str | None, *, simplify: bool = True, strip_punct: bool = True, punct_only: Msg | None = None) -> str:
+def _is_symbol(c: str) -> bool:
+    """Emoji and other pictographs (So), modifiers such as skin tones (Sk),
+    variation selectors and the keycap mark: decoration, not content."""
+    return (unicodedata.category(c) in ("So", "Sk") or "\ufe00" <= c <= "\ufe0f"
+            or "\U000e0100" <= c <= "\U000e01ef" or c == "\u20e3")
+
+
+# A remark in brackets: (税后), (大概), （不含公积金）, 【估计】.
+_REMARK = re.compile(r"[(\[【]([^()\[\]【】]*)[)\]】]")
+MAX_REMARK_CHARS = 12
+_REMARK_NUMERALS = set("0123456789零〇一壹二贰两俩三叁四肆五伍六陆七柒八捌九玖十拾百佰千仟万亿")
+
+
+def _drop_remarks(s: str, vocab: tuple[re.Pattern[str], dict[str, str]]) -> str:
+    """A bracketed remark made only of words the parser knows is read as if
+    unbracketed (税后, 每月, 税前: its meaning counts); a short remark with no
+    number in it (不含公积金, 估的) is dropped; one with a number stays (and
+    makes the answer an error: it may change the amount)."""
+
+    def remark(m: re.Match[str]) -> str:
+        inner = m.group(1).strip()
+        if not inner:
+            return " "
+        if _only_words(inner, vocab):
+            return f" {inner} "
+        if any(c in _REMARK_NUMERALS for c in inner) or len(inner) > MAX_REMARK_CHARS:
+            return m.group()
+        return " "
+
+    return " ".join(_REMARK.sub(remark, s).split()) or s
+
+
+def _clean(text: str | None, *, simplify: bool = True, strip_punct: bool = True, punct_only: Msg | None = None,
+           remarks: tuple[re.Pattern[str], dict[str, str]] | None = None) -> str:
     if text is None:
         raise ParseError(msg("error.empty"))
     if len(text) > MAX_ANSWER_CHARS:
         raise ParseError(msg("error.too_long"))
     s = unicodedata.normalize("NFKC", text)
-    s = "".join(c for c in s if unicodedata.category(c) != "Cf")  # zero-width, direction marks, BOM…
+    s = "".join(c for c in s if unicodedata.category(c) != "Cf")  # zero-width, direction marks, BOM, ZWJ…
     s = " ".join(s.split())
     if not s:
         raise ParseError(msg("error.empty"))
+    s = " ".join("".join(" " if _is_symbol(c) else c for c in s).split())  # 40万👍, 😊40万, 好的👌
+    if not s:  # only emoji: not empty, just not an answer
+        raise ParseError(punct_only or msg("error.empty"))
     if simplify:
         s = s.translate(_TRAD).lower()
+    if remarks is not None:
+        s = _drop_remarks(s, remarks)
     if strip_punct:
         s = s.lstrip(_QUOTES + " ").rstrip(_TRAILING + " ")
         if not s:  # only punctuation: not empty, just not an answer
@@ -189,6 +299,65 @@ def normalize(text: str) -> str:
 
 def _strip_particles(s: str) -> str:
     return s.rstrip(_PARTICLES + _TRAILING + " ") or s
+
+
+# --- not an answer: "don't know" and questions back ----------------------------
+
+# What a parser says when it cannot read an answer at all; only then is the
+# text looked at as "don't know" or a question (30万吗 stays 30万).
+_FORMAT_ERRORS = frozenset({"error.not_money", "error.not_whole", "error.not_date", "error.not_yes_no",
+                            "error.not_choice", "error.not_ranking", "error.not_number"})
+
+
+def _not_an_answer(text: str | None) -> str | None:
+    """"error.dont_know" for 不知道 / 不清楚 / 随便 / 忘了 / 没算过 (and 我也不清楚,
+    不知道具体多少…), "error.question" for a question back (text ending in
+    ? / 吗 / 什么, or 问一下…/…什么意思), else None."""
+    try:
+        s = _clean(text, strip_punct=False)
+    except ParseError:
+        return None
+    flat = s.replace(" ", "")
+    bare = flat.rstrip(_TRAILING) or flat
+    for form in dict.fromkeys((bare, bare.rstrip("呢啊呀吧哦噢喔啦嘛哈") or bare, _strip_particles(bare))):
+        c = form
+        for _ in range(3):
+            for word in _DONT_KNOW_AROUND:
+                if c.startswith(word) and len(c) > len(word):
+                    c = c[len(word):]
+                    break
+        for tail in _DONT_KNOW_TAIL:
+            if c.endswith(tail) and len(c) > len(tail):
+                c = c[: -len(tail)]
+                break
+        if c in _DONT_KNOW_FLAT or _strip_particles(c) in _DONT_KNOW_FLAT:
+            return "error.dont_know"
+    stripped = flat.rstrip(".。!~…")
+    if stripped.endswith("?") or bare.endswith(_QUESTION_ENDS) or any(w in flat for w in QUESTION_WORDS):
+        return "error.question"
+    return None
+
+
+_P = ParamSpec("_P")
+
+
+def _explained(parse: Callable[_P, Parsed]) -> Callable[_P, Parsed]:
+    """A parser whose "cannot read this" becomes "error.dont_know" or
+    "error.question" when that is what the text is (the engine then says
+    what to do: press 跳过, estimate, or follow the example)."""
+
+    @functools.wraps(parse)
+    def explained(*args: _P.args, **kwargs: _P.kwargs) -> Parsed:
+        try:
+            return parse(*args, **kwargs)
+        except ParseError as err:
+            if err.message.key in _FORMAT_ERRORS:
+                other = _not_an_answer(args[0] if args else kwargs.get("text"))  # type: ignore[arg-type]
+                if other:
+                    raise ParseError(msg(other)) from None
+            raise
+
+    return explained
 
 
 # --- numerals ----------------------------------------------------------------
@@ -504,6 +673,21 @@ _MONEY_VOCAB = _vocabulary(MONEY_WORDS)
 _WHOLE_VOCAB = _vocabulary(WHOLE_WORDS)
 
 
+def _only_words(s: str, vocab: tuple[re.Pattern[str], dict[str, str]]) -> bool:
+    """Whether ``s`` is made only of the vocabulary's words (and spaces)."""
+    words_re = vocab[0]
+    i = 0
+    while i < len(s):
+        if s[i] == " ":
+            i += 1
+            continue
+        m = words_re.match(s, i)
+        if not m or m.end() == i:
+            return False
+        i = m.end()
+    return bool(s.strip())
+
+
 def _starts_number(piece: str) -> bool:
     return piece[0].isascii() and piece[0].isdigit() or piece[0] in _CN_DIGITS or piece[0] in _CN_ZERO
 
@@ -514,6 +698,7 @@ class _Scan:
     tags: set[str]
     range_between: bool  # a range sign between two numbers: 20-30万
     leading_minus: bool
+    after: list[str | None]  # per run, the word written right after it (月供五千还有20年: "年")
 
 
 def _scan(s: str, vocab: tuple[re.Pattern[str], dict[str, str]], not_key: str) -> _Scan:
@@ -529,7 +714,7 @@ def _scan(s: str, vocab: tuple[re.Pattern[str], dict[str, str]], not_key: str) -
             continue
         m = words_re.match(s, i)
         if m and m.end() > i:
-            items.append(("word", tags[m.group()]))
+            items.append(("word", tags[m.group()] + "\0" + m.group()))
             i = m.end()
             continue
         m = _DIGIT_BLOB.match(s, i)
@@ -565,16 +750,20 @@ def _scan(s: str, vocab: tuple[re.Pattern[str], dict[str, str]], not_key: str) -
         kinds[j] == "range" and "num" in kinds[:j] and "num" in kinds[j + 1 :] for j in range(len(kinds))
     )
     leading_minus = bool(merged) and merged[0] == ("range", merged[0][1]) and merged[0][1] in "-−" and "num" in kinds
+    after = [merged[j + 1][1].split("\0")[1] if j + 1 < len(merged) and merged[j + 1][0] == "word" else None
+             for j in range(len(merged)) if merged[j][0] == "num"]
     return _Scan(
         runs=[t for k, t in merged if k == "num"],
-        tags={t for k, t in merged if k == "word"},
+        tags={t.split("\0")[0] for k, t in merged if k == "word"},
         range_between=range_between,
         leading_minus=leading_minus,
+        after=after,
     )
 
 
-def _one_run(scan: _Scan, not_key: str) -> _Number:
-    """The single number of an answer, or the error that says why not."""
+def _one_run(scan: _Scan, not_key: str, two_key: str = "error.one_number") -> _Number:
+    """The single number of an answer, or the error that says why not
+    (``two_key`` for two numbers: "add them up" only makes sense for amounts)."""
     if "neg" in scan.tags or scan.leading_minus:
         raise ParseError(msg("error.negative"))
     if scan.range_between:
@@ -586,12 +775,14 @@ def _one_run(scan: _Scan, not_key: str) -> _Number:
             except ParseError as err:
                 if err.message.key == "error.not_number":
                     raise ParseError(msg(not_key)) from None
-        raise ParseError(msg("error.one_number"))
+        raise ParseError(msg(two_key))
     try:
         return _numeral(scan.runs[0])
     except ParseError as err:
         if err.message.key == "error.not_number":
             raise ParseError(msg(not_key)) from None
+        if err.message.key == "error.one_number":
+            raise ParseError(msg(two_key)) from None
         raise
 
 
@@ -618,15 +809,71 @@ def _to_int(amount: Decimal) -> int:
         return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def parse_money(text: str, period: Period | None = None) -> Parsed:
+_GE_MAGNITUDE = re.compile(r"(?<=[0-9零〇一二两俩三四五六七八九十百千几])个(?=[万亿w])")  # 两个亿, 5个万
+_CLAUSE = re.compile(r"(?<![0-9]),|,(?![0-9])|[;、]")  # not the comma of 300,000
+_DURATIONS = ("年", "个月")  # 还有20年: a number of years, not an amount
+
+
+def _drop_asides(s: str, vocab: tuple[re.Pattern[str], dict[str, str]]) -> str:
+    """120万,公积金贷款 → 120万: a short clause with no number and words the
+    parser does not know is a remark. Clauses of known words stay (they may
+    change the meaning: 8000,每月), and so does every clause with a number."""
+    parts = [p.strip() for p in _CLAUSE.split(s)]
+    if len(parts) < 2:
+        return s
+    numeric = [any(c in _REMARK_NUMERALS for c in p) for p in parts]
+    if not any(numeric):
+        return s
+    kept = [p for p, num in zip(parts, numeric, strict=True)
+            if num or not p or _only_words(p, vocab) or len(p) > MAX_REMARK_CHARS]
+    return ",".join(p for p in kept if p) if len(kept) < len(parts) else s
+
+
+def _word_answer(s: str, words: str | None) -> Parsed | None:
+    """An answer in words from the step's list (STEP_WORDS[words]):
+    租房 → 0 for a mortgage, 双胞胎 → 2, 大学毕业 → 22; leading pronouns and
+    the like (她没工作, 打算到大学毕业) and trailing particles do not count."""
+    table = STEP_WORDS.get(words or "")
+    if not table:
+        return None
+    core = _strip_particles(s).replace(" ", "").removesuffix("为止")
+    for _ in range(4):
+        if core in table:
+            value = table[core]
+            if isinstance(value, str):
+                raise ParseError(msg(value))
+            key = _WORD_NOTES.get(words or "")
+            return Parsed(value, msg(key, age=value) if key else None)
+        for prefix in _STEP_WORD_PREFIX:
+            if core.startswith(prefix) and len(core) > len(prefix):
+                core = _strip_particles(core[len(prefix):])
+                break
+        else:
+            return None
+    return None
+
+
+_WORD_NOTES = {"school_end": "note.age_in_years"}
+
+
+@_explained
+def parse_money(text: str, period: Period | None = None, *, words: str | None = None) -> Parsed:
     """An amount of money in whole yuan.
 
     ``period`` is what the question asks for. "3000/月" for a yearly question
     is converted (×12) and a note says so; "10万/年" for a monthly one, ÷12.
     "无"/"没有"/"没有房贷"/"还清了" read as 0; "大概30万" as 30万 with a note.
+    ``words`` names the step's list of answers in words (STEP_WORDS).
+    Another currency ($50k, 5万美元) is asked again in 人民币.
     """
-    s = _clean(text, punct_only=msg("error.not_money"))
+    s = _clean(text, punct_only=msg("error.not_money"), remarks=_MONEY_VOCAB)
+    found = _word_answer(s, words)
+    if found is not None:
+        return found
+    s = _drop_asides(_GE_MAGNITUDE.sub("", s), _MONEY_VOCAB)
     scan = _scan(s, _MONEY_VOCAB, "error.not_money")
+    if "foreign" in scan.tags:
+        raise ParseError(msg("error.foreign_currency"))
     if "pretax" in scan.tags:
         raise ParseError(msg("error.pre_tax"))
     if not scan.runs:
@@ -635,7 +882,9 @@ def parse_money(text: str, period: Period | None = None) -> Parsed:
         raise ParseError(msg("error.not_money"))
     if "zero" in scan.tags:
         raise ParseError(msg("error.not_money"))  # 没有30万: not a number we can take
-    number = _one_run(scan, "error.not_money")
+    # Two amounts may be added up; an amount and a number of years may not (月供五千还有20年).
+    roles_differ = ("month" in scan.tags and "year" in scan.tags) or any(a in _DURATIONS for a in scan.after)
+    number = _one_run(scan, "error.not_money", "error.just_one" if roles_differ else "error.one_number")
     given: Period | None = None
     if "month" in scan.tags and "year" in scan.tags:
         raise ParseError(msg("error.not_money"))
@@ -673,14 +922,28 @@ _AGE_ZERO = re.compile(r"(刚出生|刚生|新生儿|刚满月|满月|还没满�
 _AGE_MONTHS = re.compile(r"(.+?)个?月(?:大)?")
 _AGE_HALF = re.compile(r"(.+?)(?:周)?岁半")
 _KIDS = re.compile(r"(.+?)(?:个)?(儿子|儿|闺女|女儿|女)(?:和|、|,|\+| )?(.+?)(?:个)?(儿子|儿|闺女|女儿|女)")
+Bounds = tuple[int | None, int | None]
 
 
-def parse_whole(text: str, *, age: bool = False) -> Parsed:
+@_explained
+def parse_whole(text: str, *, age: bool = False, today: date | None = None, bounds: Bounds = (None, None),
+                words: str | None = None) -> Parsed:
     """A whole number (a count, an age): 3, 三, 35岁, 2个, 一百, 两个孩子,
-    没有孩子, 一儿一女; with ``age``, 6个月 / 半岁 / 刚出生 read as 0."""
-    s = _clean(text, punct_only=msg("error.not_whole"))
+    没有孩子, 一儿一女; with ``age``, 6个月 / 半岁 / 刚出生 read as 0, and a
+    year of birth (2018年, 18年的, 2018-05-01) is turned into an age on
+    ``today`` (see ``_age_from_birth``), never stored as one. ``bounds`` are
+    the step's (min, max), for reading a two-digit year. ``words`` names the
+    step's list of answers in words (STEP_WORDS)."""
+    s = _clean(text, punct_only=msg("error.not_whole"), remarks=_WHOLE_VOCAB)
+    found = _word_answer(s, words)
+    if found is not None:
+        return found
+    s = _drop_asides(s, _WHOLE_VOCAB)
     core = _strip_particles(s).replace(" ", "")
     if age:
+        born = _age_from_birth(_strip_particles(s), today, bounds)
+        if born is not None:
+            return born
         if _AGE_ZERO.fullmatch(core):
             return Parsed(0, msg("note.age_in_years", age=0))
         m = _AGE_MONTHS.fullmatch(core)
@@ -703,13 +966,17 @@ def parse_whole(text: str, *, age: bool = False) -> Parsed:
         raise ParseError(msg("error.not_whole"))
     if "zero" in scan.tags:
         raise ParseError(msg("error.not_whole"))
-    number = _one_run(scan, "error.not_whole")
+    # A count or an age: two numbers are never to be added up (2个,8岁和5岁).
+    number = _one_run(scan, "error.not_whole", "error.just_one")
     value = number.value
     if value != value.to_integral_value():
         raise ParseError(msg("error.not_whole"))
     n = _to_int(value)
     approx = number.approx or "approx" in scan.tags
-    return Parsed(n, msg("note.approx", value=n) if approx else None)
+    if not approx:
+        return Parsed(n)
+    # 1岁多 → "按 1 岁计"; 30个左右 → "按 30 计".
+    return Parsed(n, msg("note.age_in_years", age=n) if age or "岁" in s else msg("note.approx", value=n))
 
 
 def _whole_of(text: str) -> int:
@@ -732,8 +999,30 @@ _DATE_SEP = re.compile(r"([0-9]{4}|[0-9]{2}) ?([-/. ]) ?([0-9]{1,2}) ?\2 ?([0-9]
 _DATE_DIGITS = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})|([0-9]{2})([0-9]{2})([0-9]{2})")
 _DATE_PREFIX = re.compile(r"^(?:我的生日是|我的生日|出生日期是|出生日期|生日是|生日|出生于|生于|我是|是)")
 _DATE_SUFFIX = re.compile(r"(?:出生的|出生|生的|生人|生)$")
+_BIRTH_YEAR = re.compile(rf"({_Y})(年)?(?:({_MD})月份?)?")
 
 
+def _date_parts(s: str) -> tuple[str, str, str, bool] | None:
+    """(year, month, day as written, written compactly as 19850312) of a full date, or None."""
+    compact = s.replace(" ", "")
+    m = _DATE_CN.fullmatch(compact)
+    if m:
+        return m.group(1), m.group(2), m.group(3), False
+    m = _DATE_SEP.fullmatch(s)
+    if m:
+        return m.group(1), m.group(3), m.group(4), False
+    m = _DATE_DIGITS.fullmatch(compact)
+    if m:
+        g = [x for x in m.groups() if x is not None]
+        return g[0], g[1], g[2], True
+    return None
+
+
+def _year_of(year_text: str) -> int:
+    return int("".join(str(_CN_DIGITS.get(c, 0)) if not c.isascii() else c for c in year_text))
+
+
+@_explained
 def parse_date(text: str, today: date | None = None) -> Parsed:
     """1985-03-12, 1985/3/12, 1985.3.12, 1985 3 12, 1985年3月12日(出生),
     1985年3月12号, 一九八五年三月十二日, 19850312; two-digit years (85年3月12日,
@@ -741,24 +1030,11 @@ def parse_date(text: str, today: date | None = None) -> Parsed:
     years old (if both, the younger)."""
     s = _strip_particles(_clean(text, punct_only=msg("error.not_date")))
     s = _DATE_SUFFIX.sub("", _DATE_PREFIX.sub("", s)).strip()
-    compact = s.replace(" ", "")
-    parts: tuple[str, str, str] | None = None
-    m = _DATE_CN.fullmatch(compact)
-    if m:
-        parts = (m.group(1), m.group(2), m.group(3))
-    else:
-        m = _DATE_SEP.fullmatch(s)
-        if m:
-            parts = (m.group(1), m.group(3), m.group(4))
-        else:
-            m = _DATE_DIGITS.fullmatch(compact)
-            if m:
-                g = [x for x in m.groups() if x is not None]
-                parts = (g[0], g[1], g[2])
+    parts = _date_parts(s)
     if parts is None:
         raise ParseError(msg("error.not_date"))
     year_text = parts[0]
-    year = int("".join(str(_CN_DIGITS.get(c, 0)) if not c.isascii() else c for c in year_text))
+    year = _year_of(year_text)
     month, day = _date_part(parts[1]), _date_part(parts[2])
     if len(year_text) == 2:
         return Parsed(_two_digit_year(year, month, day, today))
@@ -766,6 +1042,83 @@ def parse_date(text: str, today: date | None = None) -> Parsed:
         return Parsed(date(year, month, day))
     except ValueError:
         raise ParseError(msg("error.no_such_date")) from None
+
+
+def _age_from_birth(text: str, today: date | None, bounds: Bounds) -> Parsed | None:
+    """At an age question, a year of birth is turned into an age on ``today``,
+    never stored as an age: a full date (2018-05-01) gives the exact age, a
+    year and month (2018年5月) the age in whole years, a year alone
+    (2018, 2018年, 2018年出生, 一九五八年) today.year − year, with a note saying
+    how it was counted. A two-digit year counts only with 年 or 出生 after it
+    (18年的, 88年生; a bare 38 is an age) and takes the 19xx or 20xx reading
+    whose age fits ``bounds``; if both or neither do, it is asked back. None:
+    not a year of birth."""
+    had_suffix = bool(_DATE_SUFFIX.search(text))
+    c = _DATE_SUFFIX.sub("", _DATE_PREFIX.sub("", text)).strip()  # spaces only inside a full date: 19 11 is two numbers
+    parts = _date_parts(c)
+    month = day = 0
+    if parts is not None:
+        year_text, compact = parts[0], parts[3]
+        try:
+            month, day = _date_part(parts[1]), _date_part(parts[2])
+        except ParseError:
+            return None
+        if compact and not (1 <= month <= 12 and 1 <= day <= 31):
+            return None  # 123456: a (wrong) number, not a date
+    else:
+        m = _BIRTH_YEAR.fullmatch(c)
+        if not m:
+            return None
+        year_text, nian, month_text = m.groups()
+        if len(year_text) == 2 and not (nian or had_suffix):
+            return None  # 38, 三八: an age
+        if month_text is not None:
+            if not nian:
+                return None
+            try:
+                month = _date_part(month_text)
+            except ParseError:
+                return None
+    year = _year_of(year_text)
+    if len(year_text) == 4 and not 1900 <= year <= 2099:
+        return None  # 1000: a number, for the bounds to judge
+    if today is None:
+        raise ParseError(msg("error.birth_year"))
+    readings = [year] if len(year_text) == 4 else [1900 + year, 2000 + year]
+    ages: list[tuple[int, int]] = []
+    for y in readings:
+        if day:
+            try:
+                born = date(y, month, day)
+            except ValueError:
+                continue
+            a = today.year - y - ((today.month, today.day) < (born.month, born.day))
+        elif month:
+            if not 1 <= month <= 12:
+                continue
+            a = today.year - y - (today.month < month)
+        else:
+            a = today.year - y
+        if a >= 0:
+            ages.append((y, a))
+    if not ages and (day or month) and len(readings) == 1:
+        try:
+            date(year, month or 1, day or 1)
+        except ValueError:
+            raise ParseError(msg("error.no_such_date")) from None
+    lo, hi = bounds
+    fits = [(y, a) for y, a in ages if (lo is None or a >= lo) and (hi is None or a <= hi)]
+    if len(fits) == 1:
+        y, a = fits[0]
+        if day:
+            return Parsed(a, msg("note.age_from_birth_date", year=y, month=month, day=day, age=a))
+        if month:
+            return Parsed(a, msg("note.age_from_birth_month", year=y, month=month, age=a))
+        return Parsed(a, msg("note.age_from_birth_year", year=y, age=a))
+    if len(ages) == 1 and len(readings) == 1 and lo is not None and hi is not None:
+        y, a = ages[0]
+        raise ParseError(msg("error.birth_year_age", year=y, age=a, min=lo, max=hi))
+    raise ParseError(msg("error.birth_year"))
 
 
 def _date_part(text: str) -> int:
@@ -810,11 +1163,44 @@ def _forms(s: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+_CLAUSE_SEPS = re.compile(r"[,;、 ]+")
+_UNSURE = ("应该是", "应该", "可能是", "可能", "大概是", "大概", "估计是", "估计", "好像是", "好像", "应当")
+_HAVE_AFTER = ("也有", "都有", "是有", "有")  # 医保有的
+_HAVE_NOT_AFTER = ("没有", "没买", "没", "无")
+
+
+def _yes_or_no(f: str, strict: bool) -> bool | None:
+    """One form of an answer as a plain yes (True) or no (False), or None."""
+    if f in (CONSENT_YES if strict else YES_WORDS):
+        return True
+    if f in NO_WORDS:
+        return False
+    if strict:
+        return None
+    for prefix in HAVE_NOT_PREFIX:  # 没有医保 before 有医保
+        if f.startswith(prefix) and f[len(prefix):] in HAVE_NOUNS:
+            return False
+    for prefix in HAVE_PREFIX:
+        if f.startswith(prefix) and f[len(prefix):] in HAVE_NOUNS:
+            return True
+    for noun in HAVE_NOUNS:  # 医保有的, 社保没有
+        if f.startswith(noun):
+            rest = f[len(noun):]
+            if rest in _HAVE_NOT_AFTER:
+                return False
+            if rest in _HAVE_AFTER:
+                return True
+    return None
+
+
+@_explained
 def parse_yes_no(text: str, options: list[tuple[str, str]] | None = None, *, strict: bool = False) -> Parsed:
-    """是/否 and how people say it (有的, 好啊, 不用了, 有医保, 没有医保…).
+    """是/否 and how people say it (有的, 好啊, 不用了, 有医保, 没有医保, 医保有的…).
     ``options`` are the ("yes", label), ("no", label) buttons: their ids,
     positions and labels count. ``strict`` (consent): only an unambiguous yes
-    is a yes."""
+    is a yes. A few clauses that all say the same (是的,同意; 好的,同意) say
+    it once. Not strict, an unsure yes or no (应该有, 可能没有) is taken with
+    a note that it can be changed."""
     if options:
         try:
             return Parsed(parse_choice(text, options).value == "yes")
@@ -822,22 +1208,31 @@ def parse_yes_no(text: str, options: list[tuple[str, str]] | None = None, *, str
             if err.message.key in ("error.empty", "error.too_long"):
                 raise
     s = _clean(text, punct_only=msg("error.not_consent" if strict else "error.not_yes_no"))
-    forms = _forms(s)
-    yes_words = CONSENT_YES if strict else YES_WORDS
-    no_words = NO_WORDS
-    for f in forms:
-        if f in yes_words:
-            return Parsed(True)
-        if f in no_words:
-            return Parsed(False)
+    for f in _forms(s):
+        said = _yes_or_no(f, strict)
+        if said is not None:
+            return Parsed(said)
+    clauses = [c for c in _CLAUSE_SEPS.split(s) if c]
+    if 1 < len(clauses) == len(set(clauses)):  # 是的,同意 (not 否;否: said twice is typed oddly)
+        said_each = set()
+        for clause in clauses:
+            options_said = {_yes_or_no(f, strict) for f in _forms(clause)} - {None}
+            if not options_said and options:
+                try:
+                    options_said = {parse_choice(clause, options).value == "yes"}
+                except ParseError:
+                    pass
+            said_each.add(options_said.pop() if len(options_said) == 1 else None)
+        if len(said_each) == 1 and None not in said_each:
+            return Parsed(said_each.pop())
     if not strict:
-        for f in forms:
-            for prefix in HAVE_NOT_PREFIX:  # 没有医保 before 有医保
-                if f.startswith(prefix) and f[len(prefix) :] in HAVE_NOUNS:
-                    return Parsed(False)
-            for prefix in HAVE_PREFIX:
-                if f.startswith(prefix) and f[len(prefix) :] in HAVE_NOUNS:
-                    return Parsed(True)
+        for f in _forms(s):
+            for word in _UNSURE:
+                if f.startswith(word) and len(f) > len(word):
+                    said = _yes_or_no(_strip_particles(f[len(word):]), strict)
+                    if said is not None:
+                        return Parsed(said, msg("note.unsure_yes_no"))
+                    break
     raise ParseError(msg("error.not_consent" if strict else "error.not_yes_no"))
 
 
@@ -887,6 +1282,7 @@ def _match_option(s: str, options: list[tuple[str, str]]) -> str | None:
     return None
 
 
+@_explained
 def parse_choice(text: str, options: list[tuple[str, str]]) -> Parsed:
     """``options`` are (id, label) pairs, label already translated by the
     caller's catalog lookup or the id itself. Accepts the id (buttons), the
@@ -907,6 +1303,7 @@ def parse_choice(text: str, options: list[tuple[str, str]]) -> Parsed:
 _RANK_SEPS = re.compile(r"[\s,、;>/|\-→=]+")
 
 
+@_explained
 def parse_ranking(text: str, options: list[tuple[str, str]]) -> Parsed:
     """Positions or labels in order of importance: "2 1 3", "21354",
     "健康医疗,收入保障". Items not named keep their listed order after those
@@ -939,15 +1336,26 @@ def _has_word_chars(s: str) -> bool:
     return any(unicodedata.category(c)[0] in "LN" for c in s)
 
 
+_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
 def parse_text(text: str, max_chars: int = MAX_NAME_CHARS) -> Parsed:
-    """A name: letters or digits required (not only punctuation, symbols,
-    invisible or combining marks); 不想说 / 保密 / 无 / - … mean no name ("")."""
-    s = _clean(text, simplify=False, strip_punct=False)
+    """A name: letters required (not only punctuation, symbols, invisible or
+    combining marks), no digits and one line (30万, 1985-03-12 or
+    "王先生\n1985-03-12" are answers to other questions, not names); emoji are
+    dropped; 我姓王 → 王, 叫我小王就行 → 小王; 不想说 / 保密 / 无 / 不知道 / - …
+    mean no name ("")."""
+    if text is not None and len(text) <= MAX_ANSWER_CHARS and any(c in _LINE_BREAKS for c in text.strip()):
+        raise ParseError(msg("error.name_text_only"))
+    s = _clean(text, simplify=False, strip_punct=False, punct_only=msg("error.name_invalid"))
     if any(unicodedata.category(c) in ("Cc", "Co", "Cs") for c in s):
         raise ParseError(msg("error.text_invalid"))
     loose = _strip_particles(s.translate(_TRAD).lower().strip(_QUOTES + " "))
-    if s.lower() in NO_NAME or loose in NO_NAME or loose.replace(" ", "") in NO_NAME:
+    if (s.lower() in NO_NAME or loose in NO_NAME or loose.replace(" ", "") in NO_NAME
+            or _not_an_answer(s) == "error.dont_know"):
         return Parsed("", msg("note.no_name"))
+    if any(c.isdigit() or unicodedata.category(c) in ("Nd", "No") for c in s):
+        raise ParseError(msg("error.name_text_only"))
     name = s.strip(_QUOTES + " ").rstrip(_TRAILING + " ")
     for prefix in NAME_PREFIX:
         if name.startswith(prefix) and len(name) > len(prefix):

@@ -42,3 +42,25 @@ async def test_a_command_between_questions_keeps_the_option_keys(tmp_path):
     out = await run(tmp_path / "k.sqlite3", ["summary", "1", "1"])
     # After "summary" (no buttons), "1" still picks 同意 and then 快速诊断.
     assert "还没有诊断结果" in out and "您的出生日期是" in out
+
+
+async def test_a_delete_confirmations_keys_are_used_once(tmp_path):
+    # Found: after confirming a delete, typing 1 again got no reply at all
+    # (the confirmation's keys stayed live and pressed a spent button).
+    out = await run(tmp_path / "x.sqlite3", ["1", "1", "1991-01-10", "delete", "1", "1"])
+    after = out.split("已删除您的全部信息")[1]
+    assert after.strip(), "no reply to the 1 typed after the deletion"
+    assert "第1/14题" in after  # taken as a message: the interview opens with consent again
+    # 取消: the question's own keys come back, so 2 picks its second option.
+    out = await run(tmp_path / "y.sqlite3", ["1", "1", "1991-01-10", "delete", "2", "2"])
+    after = out.split("没有删除任何信息")[1]
+    assert "没有删除任何信息" not in after and "配偶的税后年收入" in after
+
+
+async def test_typing_an_items_label_at_the_edit_menu_picks_it(tmp_path):
+    # Found: at the edit menu, typing 出生日期 answered the current question.
+    for typed in ("出生日期", "出生", "出生日期 → 1991-01-10"):
+        out = await run(tmp_path / f"{typed}.sqlite3", ["1", "1", "1991-01-10", "2", "edit", typed, "1990-01-10"])
+        after = out.split("要修改哪一题?")[1]
+        assert "没能看懂" not in after and after.count("您的出生日期是") == 1, typed
+        assert "配偶的税后年收入" in after.split("您的出生日期是")[1]

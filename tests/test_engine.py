@@ -403,3 +403,97 @@ def test_editing_the_date_of_birth_asks_again_the_ages_it_contradicts():
     assert "parent.1.age" not in state.answers and step_of(reply) == "parent.1.age"
     state, reply = go(state, Answer("86"))
     assert step_of(reply) == "family_income"
+
+
+# --- family income ≥ own + spouse's income (issue 8, hostile tester) ----------------
+
+MARRIED_FULL = ["是", "full", SKIP, "1985-01-01", SKIP, "已婚", SKIP, "15万", "0", "0", "40万"]
+
+
+def test_family_income_below_own_plus_spouses_income_is_questioned():
+    answers = list(MARRIED_FULL)
+    answers[7] = "50万"  # spouse 50万, own 40万
+    state, reply, _, _ = interview(answers)
+    assert step_of(reply) == "family_income"
+    _, reply = go(state, Answer("40万"))
+    assert reply.rejected and step_of(reply) == "family_income"
+    assert reply.notes[0].key == "error.family_below_both"
+    assert reply.notes[0].params["min"].yuan == 900_000
+    state, reply = go(state, Answer("90万"))
+    assert state.answers["family_income"] == 900_000 and step_of(reply) == "living_expenses"
+
+
+def test_editing_the_spouses_income_above_what_family_income_allows_asks_family_income_again():
+    state, reply, _, _ = interview(MARRIED_FULL + ["55万"])  # the worked example's incomes
+    assert step_of(reply) == "living_expenses"
+    state, reply = go(state, Edit("spouse_income"), Answer("50万"))
+    assert "family_income" not in state.answers and step_of(reply) == "family_income"
+    [note] = reply.notes
+    assert note.key == "recheck.changed" and note.params["changed"].key == "label.spouse_income"
+    assert note.params["question"].key == "label.family_income"
+    assert note.params["reason"].key == "error.family_below_both"
+    assert not reply.question.keeps_previous  # 55万 no longer passes
+    state, reply = go(state, Answer("95万"))
+    assert step_of(reply) == "living_expenses" and state.answers["family_income"] == 950_000
+    # Editing own income is checked against the sum too.
+    state, reply = go(state, Edit("income"), Answer("50万"))
+    assert step_of(reply) == "family_income" and reply.notes[0].params["changed"].key == "label.income"
+
+
+# --- back while an edit is being answered (issue 8, hostile tester) -----------------
+
+FULL_MARRIED_DONE = ["是", "full", "王", "1985-01-01", "男", "已婚", "40", "15万", "1", "8", SKIP, "0", "40万", "55万",
+                     "20万", "0", "0", "0", "0", SKIP, SKIP, SKIP, "0", "0", "0", "0", "0", "否", "0", SKIP, "10万"]
+
+
+def test_back_during_an_edit_keeps_the_earlier_answer_and_never_pops_later_ones():
+    state, reply, _, _ = interview(FULL_MARRIED_DONE)
+    assert step_of(reply) == "contact_ok"
+    answered = dict(state.answers)
+    state, reply = go(state, Edit("income"))
+    assert step_of(reply) == "income" and reply.question.keeps_previous
+    # Back here means "keep 40万": the edit is abandoned, nothing else changes.
+    state, reply = go(state, Back())
+    assert state.answers == answered and step_of(reply) == "contact_ok"
+    # The tester's walk: edit → income → back → back → 40万. Every back keeps
+    # or re-asks the income; budget and priorities are never taken back.
+    state, reply = go(state, Edit("income"), Back(), Back())
+    assert step_of(reply) == "income" and reply.question.keeps_previous
+    assert {k: v for k, v in state.answers.items()} == {k: v for k, v in answered.items() if k != "income"}
+    state, reply = go(state, Answer("40万"))
+    assert state.answers == answered and step_of(reply) == "contact_ok"
+
+
+def test_back_during_an_edit_without_an_earlier_answer_goes_to_the_previous_step_not_the_newest_answer():
+    state, _, _, _ = interview(FULL_MARRIED_DONE)
+    state, reply = go(state, Edit("children_count"), Answer("2"))
+    assert step_of(reply) == "child.2.age" and not reply.question.keeps_previous
+    later = {k for k in state.answers if k not in ("children_count", "child.1.age")}
+    state, reply = go(state, Back())
+    # The newest answer was children_count: it is asked again (with 保持), and
+    # no answer after it in the flow (budget, priorities…) was taken back.
+    assert step_of(reply) == "children_count" and reply.question.keeps_previous
+    assert later <= set(state.answers) | set(state.skipped)
+    state, reply = go(state, Back())  # back again = keep 2
+    assert step_of(reply) == "child.2.age" and state.answers["children_count"] == 2
+    state, reply = go(state, Answer("3"))
+    assert step_of(reply) == "child.2.education"  # full depth: the new child's education too
+    state, reply = go(state, Skip())
+    assert step_of(reply) == "contact_ok" and reply.outcome is not None
+
+
+# --- an answer taken back by its rule is offered again when it fits again --------------
+
+
+def test_an_answer_taken_back_by_a_recheck_is_kept_when_the_change_is_reverted():
+    state, _, _, _ = interview(FULL_MARRIED_DONE)
+    assert state.answers["child.1.age"] == 8
+    state, reply = go(state, Edit("birth_date"), Answer("2005-01-01"))  # 21: a child of 8 cannot be
+    assert step_of(reply) == "child.1.age" and not reply.question.keeps_previous
+    state, reply = go(state, Back())  # to the date of birth, the change just made
+    assert step_of(reply) == "birth_date"
+    state, reply = go(state, Answer("1985-01-01"))
+    assert step_of(reply) == "child.1.age" and reply.question.keeps_previous
+    assert reply.question.default.params["text"] == "8"
+    state, reply = go(state, Skip())  # 保持
+    assert state.answers["child.1.age"] == 8 and step_of(reply) == "contact_ok"

@@ -293,9 +293,10 @@ def test_any_text_at_any_question_is_a_reply_never_an_exception(key, text):
 # --- 3 and 5. random walks ---------------------------------------------------------
 
 EVENTS = (["answer"] * 16 + ["button"] * 3 + ["junk", "back", "back", "skip", "skip", "edit", "edit", "edit",
-          "edit_menu", "restart", "deepen", "resume", "stale", "depth", "depth", "rule_edit", "rule_edit"])
+          "edit_menu", "restart", "deepen", "resume", "stale", "depth", "depth", "rule_edit", "rule_edit",
+          "edit_back", "edit_back"])
 # Answers other steps' checks depend on: changing one may take others back.
-RULE_KEYS = ("income", "birth_date")
+RULE_KEYS = ("income", "spouse_income", "birth_date")
 
 
 def _finished(prefix: dict, closing: bool) -> State:
@@ -363,7 +364,56 @@ def draw_event(data, state: State) -> tuple[list, bool]:
             return [Edit(key), Answer(data.draw(valid_text(step, state.answers), label="new answer"))], False
     if kind == "depth":
         return [Edit("depth"), Answer(data.draw(st.sampled_from(["quick", "full", "快速诊断", "完整诊断"])))], False
+    if kind == "edit_back":
+        # An edit, then back (and back, and an answer): back during an edit
+        # must keep or step back, never take back later answers.
+        keys = [i.key for i in engine.editable(DIAGNOSIS, state, CTX)]
+        if keys:
+            n = data.draw(st.integers(1, 3), label="backs")
+            return [Edit(data.draw(st.sampled_from(keys), label="edit")), *[Back()] * n], False
     return [Resume()], False
+
+
+def later_answers(state: State) -> set[str]:
+    """Answered or skipped steps after the current one in flow order."""
+    step = engine.current_step(DIAGNOSIS, state)
+    if step is None:
+        return set()
+    keys = [s.key for s in DIAGNOSIS.expand({**state.stash, **state.answers})]
+    later = keys[keys.index(step.key) + 1:]
+    return {k for k in later if k in state.answers or k in state.skipped}
+
+
+def check_back(before: State, after: State, reply: Reply) -> None:
+    """Back never takes back an answer of a step after the current one in
+    flow order (one its rule took back, with a note saying so, aside)."""
+    gone = later_answers(before) - set(after.answers) - set(after.skipped)
+    rechecked = [n.params["question"] for n in reply.notes if n.key.startswith("recheck.")]
+    labels = {s.key: Msg(s.label_key, dict(s.params)) for s in DIAGNOSIS.expand({**before.stash, **before.answers})}
+    assert all(labels[k] in rechecked for k in gone), (gone, before.answers, after.answers)
+
+
+def check_family_income(state: State) -> None:
+    """The rule written out, independently of the step's check: family income
+    ≥ own income + the spouse's (when married), answered or, once the
+    interview part is complete, by default."""
+    if state.status == "declined":
+        return
+    step = engine.current_step(DIAGNOSIS, state)
+    complete = step is None or step.phase != "interview"
+    values = engine.resolved_answers(DIAGNOSIS, state, CTX)[0] if complete else state.answers
+    if values.get("family_income") is None:
+        return
+    spouse = (values.get("spouse_income") or 0) if values.get("marital") == "married" else 0
+    assert values["family_income"] >= (values.get("income") or 0) + spouse, values
+
+
+def check_keep(state: State, reply: Reply) -> None:
+    """What is offered as 保持 passes its rules now."""
+    q = reply.question
+    if q is not None and q.keeps_previous:
+        step = next(s for s in DIAGNOSIS.expand({**state.stash, **state.answers}) if s.key == q.step)
+        assert ok(step, state.stash[q.step], state.answers), (q.step, state.stash[q.step])
 
 
 @WALKS
@@ -383,6 +433,12 @@ def test_random_walks_keep_every_rule_and_never_raise(data):
                 event("an answer taken back by its rule")
             problems = invariant_violations(state, CTX)
             assert problems == [], (ev, problems)
+            if isinstance(ev, Back) and not reply.ignored:
+                if later_answers(before):
+                    event("back during an edit")
+                check_back(before, state, reply)
+            check_family_income(state)
+            check_keep(state, reply)
             render_reply(reply)
             if reply.outcome is not None:
                 event("a result")
@@ -427,3 +483,39 @@ def test_walks_that_finish_give_a_result_whatever_the_edits_and_depth_changes(da
         outcome = engine.conclusion(DIAGNOSIS, state, CTX)
         assert outcome is not None
         check_outcome(outcome)
+
+
+# --- reverting a change offers back what its rules took back ------------------------
+
+FULL_DONE = [s for s in STARTS if s.status == "done" or engine.current_step(DIAGNOSIS, s) is not None
+             and engine.current_step(DIAGNOSIS, s).phase == "closing"]
+
+
+def typed(step, value) -> str:
+    """How a client would type a stored value again."""
+    return f"{value}元" if step.kind == "money" else str(value)
+
+
+@FAST
+@given(st.data())
+def test_reverting_a_change_offers_every_answer_its_rules_took_back_as_keep(data):
+    # Found: edit the date of birth so a child's age fails (it is taken back),
+    # then put the old date back: the age was asked from scratch, no 保持.
+    state = data.draw(st.sampled_from(FULL_DONE), label="start")
+    keys = [i.key for i in engine.editable(DIAGNOSIS, state, CTX) if i.key in RULE_KEYS]
+    key = data.draw(st.sampled_from(keys), label="rule key")
+    step = next(s for s in DIAGNOSIS.expand(state.answers) if s.key == key)
+    original, answers, skipped = state.answers[key], dict(state.answers), set(state.skipped)
+    changed, reply = engine.handle(DIAGNOSIS, state, Edit(key), CTX)
+    changed, reply = engine.handle(DIAGNOSIS, changed, Answer(data.draw(valid_text(step, state.answers))), CTX)
+    assume(not reply.rejected)
+    taken = {k for k in answers if k not in changed.answers and k != key}
+    if taken:
+        event("answers taken back by their rules")
+    state, reply = engine.handle(DIAGNOSIS, changed, Edit(key), CTX)
+    state, reply = engine.handle(DIAGNOSIS, state, Answer(typed(step, original)), CTX)
+    assert not reply.rejected
+    while reply.question is not None and reply.question.step in taken:
+        assert reply.question.keeps_previous, reply.question.step
+        state, reply = engine.handle(DIAGNOSIS, state, Skip(), CTX)
+    assert state.answers == answers and set(state.skipped) == skipped

@@ -35,7 +35,7 @@ def test_money_good(text, yuan):
     "text, key",
     [
         ("", "error.empty"), ("   ", "error.empty"), ("abc", "error.not_money"), ("三十万abc", "error.not_money"),
-        ("-5万", "error.negative"), ("负五万", "error.negative"), ("😀", "error.not_money"), ("30万😀", "error.not_money"),
+        ("-5万", "error.negative"), ("负五万", "error.negative"), ("😀", "error.not_money"), ("30万😀abc", "error.not_money"),
         ("1" * 5000, "error.too_long"), ("万", "error.not_money"), ("1.2.3", "error.not_money"),
         ("3 5", "error.one_number"), ("1,5万", "error.not_money"), ("元", "error.not_money"), ("1e6", "error.not_money"),
     ],
@@ -203,8 +203,9 @@ def test_malformed_numbers_are_never_stored(text, key):
 
 
 def test_malformed_number_at_a_whole_step():
-    assert rejected("spouse_age", "十五十") == "error.one_number"
-    assert rejected("children_count", "3 5") == "error.one_number"
+    # A count or an age is never added up: "请只填一个数", without the add-up hint of amounts.
+    assert rejected("spouse_age", "十五十") == "error.just_one"
+    assert rejected("children_count", "3 5") == "error.just_one"
 
 
 @pytest.mark.parametrize("text, yuan", [
@@ -424,4 +425,199 @@ def test_a_quick_interview_typed_the_way_people_talk():
 
 @pytest.mark.parametrize("text", ["是吗", "好吗", "有吗", "是否", "要不要", "好不好"])
 def test_a_question_back_is_not_a_yes(text):
-    assert rejected("contact_ok", text) == "error.not_yes_no"
+    # 是吗 / 好吗 / 要不要 are questions back: answered by pointing to the buttons.
+    assert rejected("contact_ok", text) in ("error.not_yes_no", "error.question_options")
+
+
+# --- issue 8, second round: what a hostile tester typed next -------------------
+
+
+@pytest.mark.parametrize("key, text, age, note", [
+    ("child.1.age", "18年的", 8, "好的,按 2018 年出生计,今年 8 岁。"),
+    ("parent.1.age", "58年的", 68, "好的,按 1958 年出生计,今年 68 岁。"),
+    ("spouse_age", "88年的", 38, "好的,按 1988 年出生计,今年 38 岁。"),
+    ("child.1.age", "2018-05-01", 8, "好的,按 2018年5月1日出生计,现在 8 岁。"),
+    ("child.1.age", "2018-12-01", 7, "好的,按 2018年12月1日出生计,现在 7 岁。"),  # not yet 8 on 2026-11-23
+    ("child.1.age", "2018年", 8, None), ("parent.1.age", "1958年", 68, None), ("child.1.age", "2018年出生", 8, None),
+    ("parent.1.age", "1958", 68, None), ("parent.1.age", "一九五八年", 68, None), ("child.1.age", "18年生", 8, None),
+    ("child.1.age", "2018年5月", 8, "好的,按 2018年5月出生计,今年 8 岁。"), ("spouse_age", "我是88年的", 38, None),
+    ("child.1.age", "26年的", 0, None),
+])
+def test_a_year_of_birth_at_an_age_question_becomes_an_age(key, text, age, note):
+    parsed = answer(key, text)
+    assert parsed.value == age
+    assert parsed.note is not None and parsed.note.key.startswith("note.age_from_birth")
+    if note:
+        assert ZH(parsed.note) == note
+
+
+@pytest.mark.parametrize("key, text, error", [
+    ("child.1.age", "58年的", "error.birth_year"),  # neither 1958 (68) nor 2058 fits a child
+    ("child.1.age", "1958年", "error.birth_year_age"), ("parent.1.age", "2018年", "error.birth_year_age"),
+    ("child.1.age", "2030年", "error.birth_year"), ("child.1.age", "2018-13-01", "error.no_such_date"),
+    ("child.1.age", "2018-02-30", "error.no_such_date"),
+])
+def test_a_year_of_birth_that_fits_no_reading_is_asked_never_stored(key, text, error):
+    assert rejected(key, text) == error
+
+
+def test_ages_are_still_ages():
+    assert answer("spouse_age", "38").value == 38
+    assert answer("child.1.age", "8岁").value == 8
+    assert answer("support_years", "20年").value == 20  # not an age step: 年 is years
+    assert rejected("child.1.age", "123456") == "error.too_large"  # a number, not a date
+
+
+def test_an_approximate_age_says_years():
+    parsed = answer("child.1.age", "1岁多")
+    assert parsed.value == 1 and ZH(parsed.note) == "好的,按 1 岁计。"
+    assert ZH(answer("children_count", "3个左右").note) == "好的,按 3 计。"
+
+
+@pytest.mark.parametrize("text, yuan", [("两个亿", 200_000_000), ("一个亿", 100_000_000), ("2个亿", 200_000_000),
+                                        ("5个亿", 500_000_000), ("三个万", 30_000)])
+def test_ge_before_a_magnitude(text, yuan):
+    assert answer("savings", text).value == yuan
+
+
+@pytest.mark.parametrize("text", ["不超过5万", "5万以内", "最多5万", "不到5万"])
+def test_upper_limits_are_taken_with_a_note(text):
+    parsed = answer("budget", text)
+    assert parsed.value == 50_000 and parsed.note.key == "note.approx"
+
+
+@pytest.mark.parametrize("text", ["$50k", "$50,000", "5万美元", "5万美金", "USD 50000", "50000 usd", "100HKD",
+                                  "10万港币", "10万港元", "1万欧元", "€10000", "HK$100000"])
+def test_foreign_currency_is_asked_in_renminbi(text):
+    assert rejected("savings", text) == "error.foreign_currency"
+
+
+@pytest.mark.parametrize("key, text, value", [
+    ("income", "年薪40万（税后）", 400_000), ("income", "年薪40万(税后)", 400_000), ("income", "40万👍", 400_000),
+    ("income", "😊40万", 400_000), ("income", "40万(大概)", 400_000), ("income", "40万（左右）", 400_000),
+    ("income", "40万(不含公积金)", 400_000), ("income", "8000(每月)", 96_000), ("income", "40万【估的】", 400_000),
+    ("contact_ok", "好的👌", True), ("consent", "好的👌", True), ("children_count", "2个(双胞胎)", 2),
+    ("income", "40万👍🏻", 400_000), ("income", "❤️40万", 400_000), ("income", "40万👨‍👩‍👧", 400_000),
+])
+def test_emoji_and_bracketed_remarks_are_not_the_answer(key, text, value):
+    assert answer(key, text).value == value
+
+
+def test_a_remark_that_changes_the_meaning_keeps_its_handling():
+    assert rejected("income", "年薪40万(税前)") == "error.pre_tax"
+    with pytest.raises(ParseError):  # a number inside the brackets: not dropped, not guessed
+        read_answer(STEPS["income"], "40万(其中5万奖金)", {}, CTX)
+
+
+@pytest.mark.parametrize("text", ["是的，同意", "好的，同意", "同意的", "好的👌", "好的,同意", "嗯,同意", "同意 开始"])
+def test_consent_said_the_way_people_say_it(text):
+    assert answer("consent", text).value is True
+
+
+@pytest.mark.parametrize("text", [",", "开", "是吗", "不同意", "同意吗", "是的,不同意", "同意,不同意", "好的,不"])
+def test_consent_stays_strict(text):
+    try:
+        assert answer("consent", text).value is not True
+    except ParseError as err:
+        ZH(err.message)
+
+
+def test_has_medical_said_the_way_people_say_it():
+    assert answer("has_medical", "医保有的").value is True
+    assert answer("has_medical", "社保没有").value is False
+    assert answer("has_medical", "有社保").value is True
+    parsed = answer("has_medical", "应该有")
+    assert parsed.value is True and parsed.note.key == "note.unsure_yes_no"  # taken, and said it can be changed
+    assert answer("has_medical", "可能没有").value is False
+
+
+@pytest.mark.parametrize("key, text, value", [
+    ("mortgage", "已经还完了", 0), ("mortgage", "还完了", 0), ("mortgage", "没买房", 0), ("mortgage", "租房", 0),
+    ("mortgage", "租房住", 0), ("mortgage", "120万，公积金贷款", 1_200_000), ("mortgage", "120万,商贷", 1_200_000),
+    ("spouse_income", "她没工作", 0), ("spouse_income", "家庭主妇", 0), ("spouse_income", "全职太太", 0),
+    ("spouse_income", "没上班", 0), ("spouse_income", "他没上班了", 0), ("income", "没工作", 0),
+    ("children_count", "双胞胎", 2), ("children_count", "一对龙凤胎", 2),
+    ("support_end_age", "大学毕业", 22), ("support_end_age", "高中毕业", 18), ("support_end_age", "研究生毕业", 25),
+    ("support_end_age", "打算到大学毕业", 22), ("support_end_age", "到大学毕业为止吧", 22),
+])
+def test_zero_and_answers_in_words_for_their_question(key, text, value):
+    assert answer(key, text).value == value
+
+
+def test_words_of_one_question_mean_nothing_at_another():
+    rejected("savings", "租房")
+    rejected("parents_count", "双胞胎")
+    rejected("income", "大学毕业")
+    assert rejected("mortgage", "120万,每月5000") == "error.one_number"  # a clause with a number is not a remark
+
+
+def test_already_retired_asks_for_the_age_they_retired_at():
+    assert rejected("retirement_age", "已经退休了") == "error.already_retired"
+    assert rejected("retirement_age", "已退休") == "error.already_retired"
+    assert answer("retirement_age", "55").value == 55
+
+
+@pytest.mark.parametrize("text", ["不知道", "不清楚", "不确定", "随便", "忘了", "没算过", "我也不清楚", "不知道具体多少",
+                                  "不太清楚诶", "记不清了"])
+def test_dont_know_says_what_happens_then(text):
+    assert rejected("mortgage", text) == "error.dont_know_default"  # a default: 跳过 takes it
+    assert rejected("budget", text) == "error.dont_know_estimate"  # no default: an estimate or 0
+    assert rejected("living_expenses", text) == "error.dont_know_required"  # no default, at least 1000
+    assert rejected("priorities", text) == "error.dont_know_default"
+    assert rejected("child.1.age", text) == "error.dont_know_required"
+
+
+def test_dont_know_names_the_default():
+    with pytest.raises(ParseError) as err:
+        read_answer(STEPS["mortgage"], "不知道", {}, CTX)
+    assert "跳过" in ZH(err.value.message) and "0" in ZH(err.value.message)
+    with pytest.raises(ParseError) as err:
+        read_answer(STEPS["spouse_age"], "不知道", {"birth_date": "1985-03-12"}, CTX)
+    assert "41" in ZH(err.value.message)  # the spouse's default is the client's age
+    with pytest.raises(ParseError) as err:
+        read_answer(STEPS["budget"], "不知道", {}, CTX)
+    assert "0" in ZH(err.value.message)
+
+
+@pytest.mark.parametrize("key, text, error", [
+    ("income", "问一下这个是什么意思", "error.question_hint"), ("income", "税后是什么?", "error.question_hint"),
+    ("marital", "这是什么意思?", "error.question_options"), ("children_count", "包括继子女吗", "error.question"),
+    ("savings", "公积金算吗?", "error.question_hint"), ("birth_date", "要写农历的吗", "error.question_hint"),
+    ("contact_ok", "是什么建议书?", "error.question_options"),
+])
+def test_a_question_back_points_to_the_example(key, text, error):
+    assert rejected(key, text) == error
+
+
+def test_a_question_mark_after_an_answer_keeps_the_answer():
+    assert answer("savings", "30万?").value == 300_000
+    assert answer("savings", "什么都没有").value == 0  # 什么 inside an answer is not a question
+
+
+@pytest.mark.parametrize("key, text, error", [
+    ("children_count", "2个，8岁和5岁", "error.just_one"), ("child.1.age", "8岁和5岁", "error.just_one"),
+    ("debt_payment", "月供五千还有20年", "error.just_one"), ("mortgage", "50万还有20年", "error.just_one"),
+    ("mortgage", "30万 40万", "error.one_number"), ("mortgage", "30万和20万", "error.one_number"),
+])
+def test_add_them_up_only_for_two_amounts(key, text, error):
+    assert rejected(key, text) == error
+
+
+@pytest.mark.parametrize("text", ["30万", "1", "1985-03-12", "王先生\n1985-03-12", "王先生\n", "王\n先生", "王先生2",
+                                  "Ｗang１"])
+def test_a_name_is_text_only(text):
+    if text == "王先生\n":
+        assert answer("name", text).value == "王先生"  # a trailing line break is only the end of the message
+        return
+    assert rejected("name", text) == "error.name_text_only"
+
+
+@pytest.mark.parametrize("text, name", [("我姓王", "王"), ("免贵姓王", "王"), ("我叫王小明", "王小明"),
+                                        ("叫我小王就行", "小王"), ("叫我小王就可以了", "小王"), ("王先生😊", "王先生")])
+def test_name_prefixes_are_dropped(text, name):
+    assert answer("name", text).value == name
+
+
+def test_dont_know_as_a_name_is_no_name():
+    parsed = answer("name", "不知道")
+    assert parsed.value == "" and parsed.note.key == "note.no_name"

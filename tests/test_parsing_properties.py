@@ -415,3 +415,121 @@ def test_two_digit_years_always_give_an_age_from_0_to_100(d):
     except ParseError:
         return
     assert got <= TODAY and TODAY.year - got.year <= 101 and got.year % 100 == d.year % 100
+
+
+# --- 7. second round: years as ages, emoji and remarks, don't know, names ------
+
+AGE_STEPS = [s for s in STEPS if s.age]
+
+
+@FAST
+@given(st.sampled_from(AGE_STEPS), st.dates(min_value=date(1900, 1, 1), max_value=TODAY))
+def test_a_year_of_birth_is_never_stored_as_an_age(step, born):
+    y = born.year
+    exact = TODAY.year - y - ((TODAY.month, TODAY.day) < (born.month, born.day))
+    # A two-digit year is 19xx or 20xx, whichever age fits the step's bounds.
+    two = {TODAY.year - 1900 - y % 100, TODAY.year - 2000 - y % 100}
+    forms = {f"{y}": {TODAY.year - y}, f"{y}年": {TODAY.year - y}, f"{y}年出生": {TODAY.year - y},
+             f"{y}年的": {TODAY.year - y}, f"{_cn_year(y)}年": {TODAY.year - y}, f"{y % 100:02}年的": two,
+             f"{y % 100:02}年生": two, born.isoformat(): {exact}, f"{y}年{born.month}月{born.day}日": {exact}}
+    for text, ages in forms.items():
+        age = min(ages)
+        result = outcome(step, text)
+        if result[0] == "ok":
+            assert result[1] in ages and step.min <= result[1] <= step.max, (step.key, text, result)
+        else:
+            assert result[1] in ("error.birth_year", "error.birth_year_age"), (step.key, text, result)
+            if len(text) > 5 and text[:4].isdigit() and step.min <= age <= step.max:
+                raise AssertionError((step.key, text, result))  # a four-digit year that fits is converted
+
+
+EMOJI = st.sampled_from(["😊", "👍", "👌", "👍🏻", "❤️", "☺️", "👨\u200d👩\u200d👧", "🙏", "✅", "🎉", "🇨🇳", "💰", "🏠"])
+SAMPLE_ANSWERS = ["30万", "8000/月", "年薪30万", "大概30万", "1.5万/月", "三十万", "0", "没有", "3", "两个孩子", "8岁",
+                  "38", "22", "60", "1985-03-12", "85年3月12日", "同意", "好的", "是", "不用了", "快速", "完整", "男",
+                  "已婚", "单身", "农历", "2 1 3", "健康,收入", "王先生", "不想说", "有医保", "2018年", "租房",
+                  "大学毕业", "双胞胎", "家庭主妇"]
+ACCEPTED = [(step, text) for step in STEPS for text in SAMPLE_ANSWERS if outcome(step, text)[0] == "ok"]
+
+
+@FAST
+@given(st.sampled_from(ACCEPTED), st.lists(EMOJI, max_size=3), st.lists(EMOJI, max_size=3), st.sampled_from(["", " "]))
+def test_emoji_around_an_accepted_answer_change_nothing(pair, lead, tail, space):
+    step, text = pair
+    dressed = "".join(lead) + space + text + space + "".join(tail)
+    assert outcome(step, dressed) == outcome(step, text), (step.key, dressed)
+
+
+REMARKS = st.sampled_from(["税后", "大概", "左右", "估的", "不含公积金", "大约", "税后到手", "含奖金",
+                           "我猜的", "差不多吧", ""])
+BRACKETS = st.sampled_from([("(", ")"), ("（", "）"), ("【", "】"), ("[", "]")])
+
+
+@FAST
+@given(st.sampled_from([(s, t) for s, t in ACCEPTED if s.kind in ("money", "whole")
+                        and not any(t in words for words in parsing.STEP_WORDS.values())
+                        and not (s.age and re.search(r"[-年]", t))]),  # a date at an age question: not covered
+       REMARKS, BRACKETS)
+def test_a_bracketed_remark_changes_nothing(pair, remark, brackets):
+    step, text = pair
+    base = outcome(step, text)
+    result = outcome(step, text + brackets[0] + remark + brackets[1])
+    assert result[:2] == base[:2], (step.key, text, remark, result)
+
+
+DONT_KNOW_TEXTS = st.builds(lambda a, w, b: a + w + b, st.sampled_from(["", "我", "我也", "真的", "具体"]),
+                            st.sampled_from(parsing.DONT_KNOW), st.sampled_from(["", "。", "呢", "啊", "诶", "…"]))
+
+
+@FAST
+@given(DONT_KNOW_TEXTS)
+def test_dont_know_is_never_a_format_error_nor_an_answer(text):
+    for step in STEPS:
+        result = outcome(step, text)
+        if step.key == "name":
+            assert result == ("ok", ""), (text, result)
+        elif step.strict:
+            assert result[0] == "error", (text, result)
+        elif result[0] == "error":
+            assert result[1].startswith("error.dont_know"), (step.key, text, result)
+        else:  # 都可以 / 都行 at a yes/no question are a yes, and say so
+            assert step.kind == "yes_no" and result[1] is True, (step.key, text, result)
+
+
+QUESTIONS = st.builds(lambda a, b: a + b, st.sampled_from(["这个是什么意思", "问一下", "包括公积金吗", "什么是重疾险",
+                                                           "为什么要问这个", "要填税前的吗", "怎么算"]),
+                      st.sampled_from(["", "?", "？", "?？"]))
+
+
+@FAST
+@given(QUESTIONS)
+def test_a_question_back_is_answered_with_the_example(text):
+    for step in STEPS:
+        if step.kind == "text" or step.strict:
+            continue
+        result = outcome(step, text)
+        assert result[0] == "error" and result[1].startswith("error.question"), (step.key, text, result)
+
+
+@FAST
+@given(st.integers(0, 99), st.integers(0, 99), st.sampled_from(["和", ",", "、", " ", "岁和", "个,"]))
+def test_two_numbers_at_a_count_or_an_age_are_never_to_be_added(a, b, sep):
+    text = f"{a}{sep}{b}"
+    for step in STEPS:
+        if step.kind == "whole":
+            result = outcome(step, text)
+            assert result[0] == "error" and result[1] != "error.one_number", (step.key, text, result)
+
+
+@FAST
+@given(st.text(max_size=10), st.sampled_from("0123456789０１２３\n\r\u2028"), st.text(max_size=10))
+def test_a_name_never_holds_digits_or_lines(before, bad, after):
+    result = outcome(BY_KEY["name"], "王" + before + bad + after + "先生")
+    assert result[0] == "error" or result[1] == "", (before + bad + after, result)
+
+
+@FAST
+@given(st.integers(1, 10**7), st.sampled_from(["${}", "{}美元", "{} USD", "{}usd", "HK${}", "{}港币", "{}欧元",
+                                              "€{}", "{}万美金", "US${}"]))
+def test_another_currency_is_never_taken_as_yuan(n, form):
+    for step in MONEY_STEPS:
+        assert outcome(step, form.format(n)) == ("error", "error.foreign_currency", {}), (step.key, form.format(n))

@@ -69,11 +69,18 @@ async def test_save_and_delete_touch_only_that_user(tmp_path):
 
 def test_callback_data_round_trips_and_names_the_copy_of_the_question():
     for press in (Choose(7, "marital", "married"), SkipStep(12, "mortgage"), GoBack(3, "birth_date"),
-                  EditAnswer("child_1_age"), DeleteChoice(True, 42), DeleteChoice(False, 42)):
+                  EditAnswer("child_1_age"), DeleteChoice(True, 42, 9), DeleteChoice(False, 42, 9)):
         data = press.encode()
         assert len(data.encode()) <= MAX_BYTES and decode(data) == press
     assert Choose(7, "marital", "married").encode() == "a|7|marital|married"
-    assert DeleteChoice(True, 42).encode() == "d|yes|42"
+
+
+def test_a_delete_confirmation_names_the_session_and_the_turn_it_was_shown_at():
+    assert DeleteChoice(True, 42, 9).encode() == "d|yes|42|9"
+    biggest = DeleteChoice(False, 2**63 - 1, 2**63 - 1)  # SQLite rowids and any turn fit in 64 bytes
+    assert len(biggest.encode().encode()) <= MAX_BYTES and decode(biggest.encode()) == biggest
+    # A confirmation shown before turns were in it (d|yes|42) no longer decodes: it deletes nothing.
+    assert decode("d|yes|42") is None and decode("d|no|42") is None
 
 
 @pytest.mark.parametrize("data", ["", "a", "a|marital|married", "s|mortgage", "b|birth_date", "a|x|marital|married",
