@@ -5,7 +5,6 @@ through it; there is no per-question code anywhere in the shell."""
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date, datetime
@@ -32,15 +31,22 @@ COMMANDS = ("start", "restart", "back", "skip", "edit", "deepen", "summary", "my
 
 def figures_json(outcome) -> dict:
     """The outcome's figures as JSON-ready data (Decimal as strings)."""
+    return {"diagnosis": _plain(outcome.diagnosis), "profile": _plain(outcome.profile),
+            "assumptions": outcome.assumptions.model_dump(mode="json")}
 
-    def default(o):
-        if isinstance(o, Decimal):
-            return str(o)
-        raise TypeError(type(o))
 
-    raw = {"diagnosis": dataclasses.asdict(outcome.diagnosis), "profile": dataclasses.asdict(outcome.profile),
-           "assumptions": outcome.assumptions.model_dump(mode="json")}
-    return json.loads(json.dumps(raw, default=default))
+def _plain(value):
+    """Dataclasses, tuples and Decimals as JSON values; a direct walk, several
+    times cheaper than ``dataclasses.asdict`` and a JSON round trip."""
+    if dataclasses.is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
 
 
 def _typed(event: Event) -> bool:

@@ -24,14 +24,10 @@ TELEGRAM_TEXT_LIMIT = 4096
 class Button:
     label: str
     press: CallbackData
-
-    @property
-    def data(self) -> str:
-        """The callback data; encoding checks Telegram's 64-byte limit."""
-        return self.press.encode()
+    data: str = field(init=False)  # the callback data, encoded once (encoding checks the 64-byte limit)
 
     def __post_init__(self) -> None:
-        assert len(self.data.encode()) <= 64, self.data
+        object.__setattr__(self, "data", self.press.encode())
 
 
 @dataclass

@@ -1193,6 +1193,10 @@ def _yes_or_no(f: str, strict: bool) -> bool | None:
     return None
 
 
+def _strip_punctuation(text: str) -> str:
+    return "".join(c for c in text if not unicodedata.category(c).startswith("P")).strip()
+
+
 @_explained
 def parse_yes_no(text: str, options: list[tuple[str, str]] | None = None, *, strict: bool = False) -> Parsed:
     """是/否 and how people say it (有的, 好啊, 不用了, 有医保, 没有医保, 医保有的…).
@@ -1212,7 +1216,8 @@ def parse_yes_no(text: str, options: list[tuple[str, str]] | None = None, *, str
         said = _yes_or_no(f, strict)
         if said is not None:
             return Parsed(said)
-    clauses = [c for c in _CLAUSE_SEPS.split(s) if c]
+    # Clauses compared without their stray punctuation: 否;)否 is 否;否.
+    clauses = [c for c in (_strip_punctuation(c) for c in _CLAUSE_SEPS.split(s)) if c]
     if 1 < len(clauses) == len(set(clauses)):  # 是的,同意 (not 否;否: said twice is typed oddly)
         said_each = set()
         for clause in clauses:

@@ -621,3 +621,10 @@ def test_name_prefixes_are_dropped(text, name):
 def test_dont_know_as_a_name_is_no_name():
     parsed = answer("name", "不知道")
     assert parsed.value == "" and parsed.note.key == "note.no_name"
+
+
+def test_a_clause_said_twice_is_not_an_answer_whatever_punctuation_sits_between():
+    # Found by test_a_piece_of_a_label_never_picks_a_choice: 否;)否 was read as 否.
+    for text in ("否;)否", "否;否", "是,)是"):
+        with pytest.raises(ParseError):
+            parse_yes_no(text, [("yes", "是"), ("no", "否")])
