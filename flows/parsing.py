@@ -166,7 +166,7 @@ NO_WORDS = ("否", "不", "不是", "不对", "不好", "不行", "不可以", "
             "以后再说", "n", "no", "0")
 # Consent must be an unambiguous yes: only these (the label and its words too).
 CONSENT_YES = ("同意", "我同意", "同意开始", "是", "是的", "好", "好的", "可以", "行", "愿意", "确认", "确定", "没问题",
-               "开始", "开始吧", "开始诊断", "嗯", "嗯嗯", "对", "当然", "当然可以", "y", "yes", "ok", "okay")
+               "开始诊断", "嗯", "嗯嗯", "对", "当然", "当然可以", "y", "yes", "ok", "okay")
 # 有医保 / 没有医保: "has it" and "has not" followed by what the question asks about.
 HAVE_PREFIX = ("已经有", "已有", "有")
 HAVE_NOT_PREFIX = ("还没有", "没有", "没买", "没", "无", "暂无")

@@ -628,3 +628,13 @@ def test_a_clause_said_twice_is_not_an_answer_whatever_punctuation_sits_between(
     for text in ("否;)否", "否;否", "是,)是"):
         with pytest.raises(ParseError):
             parse_yes_no(text, [("yes", "是"), ("no", "否")])
+
+
+def test_start_alone_is_not_consent():
+    # Found by the explore profile: ",开始;同意" was consent because 开始 alone was.
+    # Consent to the processing of one's data is 同意 or a plain yes, not "let's start".
+    consent = [("yes", "同意,开始诊断"), ("no", "不同意")]
+    for text in ("开始", "开始吧", ",开始;同意"):
+        with pytest.raises(ParseError):
+            parse_yes_no(text, consent, strict=True)
+    assert parse_yes_no("好的，同意", consent, strict=True).value is True
