@@ -123,11 +123,12 @@ class Driver:
                 # shown, answers it. Consent is given after reading what is
                 # collected: a first "好" (or even "同意") only opens with it.
                 state, reply = engine.handle(self.flow, state, event, ctx)
-            self._shown_consent(user_id, state.status == "active" and not state.answers)
         else:
             state, reply = engine.handle(self.flow, session.state, event, ctx)
         if reply.ignored:
             return []
+        if session is None:  # the consent text is shown now (an ignored press showed nothing)
+            self._shown_consent(user_id, state.status == "active" and not state.answers)
         if resent:
             reply.notes.insert(0, msg("delivery.resent"))
         await self._store(user_id, session, state, reply, update_id)

@@ -150,6 +150,7 @@ class Storage:
         self._lock = asyncio.Lock()  # migrations only; writes go through the writer task
         self._queue: asyncio.Queue[_Job | None] | None = None
         self._writer: asyncio.Task | None = None
+        self._checkpoint_due = False  # a deletion's WAL checkpoint has not completed yet
         self.batches = 0  # transactions committed by the writer (the benchmark reports writes per batch)
         self.batched_writes = 0
         # Clients marked unreachable, as in the database (loaded at open, kept
@@ -185,6 +186,7 @@ class Storage:
             await self._queue.put(_STOP)  # after every write already waiting
             await self._writer
             self._writer = None
+            self._queue = None  # a write after close raises instead of waiting forever
         if self._db is not None:
             await self._db.close()
             self._db = None
@@ -236,9 +238,21 @@ class Storage:
             return
         self.batches += 1
         self.batched_writes += len(batch)
-        if any(isinstance(job, _Statements) and job.checkpoint for job in batch):
+        done = list(zip(batch, results, strict=True))
+        deletions = [(job, r) for job, r in done if isinstance(job, _Statements) and job.checkpoint]
+        # The other writes are on disk: their callers go on now, whatever the
+        # checkpoint does; a deletion returns once its checkpoint was tried.
+        deleting = {id(job) for job, _ in deletions}
+        self._resolve([(job, r) for job, r in done if id(job) not in deleting])
+        if deletions:
+            self._checkpoint_due = True
+        if self._checkpoint_due:
             await self._checkpoint()
-        for job, result in zip(batch, results, strict=True):
+        self._resolve(deletions)
+
+    @staticmethod
+    def _resolve(done: list[tuple[_Job, Any]]) -> None:
+        for job, result in done:
             if not job.done.done():  # its caller may have been cancelled
                 job.done.set_result(result)
 
@@ -315,10 +329,18 @@ class Storage:
         # secure_delete zeroed the rows in the pages written now, but the WAL
         # still holds earlier copies of those pages: copy the WAL back into
         # the database and truncate it, so no deleted byte is left.
-        async with self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
-            busy, _, _ = await cur.fetchone()
+        # If it cannot complete now (a read in progress), it is tried again
+        # after every following commit until it does.
+        try:
+            rows = await self.db.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy = rows[0][0]
+        except Exception as err:  # e.g. "database table is locked" while a read is open
+            log.warning("WAL checkpoint after a deletion failed: %s; retried after the next commit", type(err).__name__)
+            return
         if busy:
-            log.warning("WAL checkpoint after a deletion was blocked; it is retried at the next deletion or close")
+            log.warning("WAL checkpoint after a deletion was blocked; retried after the next commit")
+            return
+        self._checkpoint_due = False
 
     async def __aenter__(self) -> Storage:
         return await self.open()
@@ -398,29 +420,26 @@ class Storage:
     async def user_data(self, user_id: int) -> dict[str, Any]:
         """Everything stored about one user (for /mydata)."""
         data: dict[str, Any] = {"client": None, "sessions": [], "results": []}
-        async with self.db.execute(
-            "SELECT language, consent_at, created_at, unreachable_since FROM clients WHERE user_id = ?", (user_id,)
-        ) as cur:
-            row = await cur.fetchone()
-        if row:
-            data["client"] = {"language": row[0], "consent_at": row[1], "created_at": row[2],
-                              "unreachable_since": row[3]}
-        async with self.db.execute(
+        # execute_fetchall: no statement stays open across an await (an open
+        # read would block a deletion's WAL checkpoint on this connection).
+        rows = await self.db.execute_fetchall(
+            "SELECT language, consent_at, created_at, unreachable_since FROM clients WHERE user_id = ?", (user_id,))
+        if rows:
+            language, consent_at, created_at, unreachable = rows[0]
+            data["client"] = {"language": language, "consent_at": consent_at, "created_at": created_at,
+                              "unreachable_since": unreachable}
+        sessions = await self.db.execute_fetchall(
             "SELECT id, flow, status, started_at, updated_at, completed_at FROM sessions WHERE user_id = ? ORDER BY id",
-            (user_id,),
-        ) as cur:
-            sessions = await cur.fetchall()
+            (user_id,))
         for sid, flow, status, started, updated, completed in sessions:
-            async with self.db.execute(
-                "SELECT key, value, answered_at FROM answers WHERE session_id = ? ORDER BY answered_at, key", (sid,)
-            ) as cur:
-                answers = {k: json.loads(v) for k, v, _ in await cur.fetchall()}
+            answers = await self.db.execute_fetchall(
+                "SELECT key, value FROM answers WHERE session_id = ? ORDER BY answered_at, key", (sid,))
             data["sessions"].append({"id": sid, "flow": flow, "status": status, "started_at": started,
-                                     "updated_at": updated, "completed_at": completed, "answers": answers})
-        async with self.db.execute(
-            "SELECT session_id, created_at FROM results WHERE user_id = ? ORDER BY id", (user_id,)
-        ) as cur:
-            data["results"] = [{"session_id": s, "created_at": c} for s, c in await cur.fetchall()]
+                                     "updated_at": updated, "completed_at": completed,
+                                     "answers": {k: json.loads(v) for k, v in answers}})
+        results = await self.db.execute_fetchall(
+            "SELECT session_id, created_at FROM results WHERE user_id = ? ORDER BY id", (user_id,))
+        data["results"] = [{"session_id": sid, "created_at": created} for sid, created in results]
         return data
 
     async def delete_user(self, user_id: int) -> None:

@@ -203,6 +203,8 @@ class TelegramChannel:
         since = await self.storage.unreachable_since(user_id)
         if since is None:
             return False
+        if update.message is None and update.edited_message is None and update.callback_query is None:
+            return True  # e.g. my_chat_member "kicked", sent because of the block: not the client writing again
         message = update.message or update.edited_message
         written = (message.edit_date or message.date) if message is not None else None
         if written is not None and int(written.timestamp()) <= since:
@@ -279,12 +281,13 @@ class TelegramChannel:
         except Forbidden:
             await self._blocked(to)
         except BadRequest:
-            raise  # our mistake (too long, empty): the error handler reports it
+            raise  # our mistake (too long, empty): the error handler reports it (BadRequest is a NetworkError)
         except (NetworkError, RetryAfter) as err:  # timed out, connection lost, 429 after the retries
             log.warning("reply not delivered: %s", type(err).__name__)
-        if asked is not None and not delivered and asked.turn is not None:
-            # The answer is stored; the client has not seen the next question.
-            await self.storage.mark_undelivered(to.user_id, asked.turn)
+        finally:  # a BadRequest (our mistake) goes on to the error handler, marked too
+            if asked is not None and not delivered and asked.turn is not None:
+                # The answer is stored; the client has not seen the next question.
+                await self.storage.mark_undelivered(to.user_id, asked.turn)
         return asked.question_step if asked else None
 
     async def _asked(self, to: Recipient, out: Outgoing, message_id: int) -> None:

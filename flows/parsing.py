@@ -475,9 +475,12 @@ def _evaluate(toks: list[_Tok]) -> Decimal:
     section_zero = False  # the section after a big unit opened with 零
     fraction = False
     units = 0  # units read so far: 0 means a first multiplier may be any number (30万, 1.5亿, 15k)
+    closed = False  # a fractional multiplier of 万/亿 ends the numeral: 1.5万5000 is not 2万
     i = 0
     while i < len(toks):
         t = toks[i]
+        if closed:
+            raise _Bad
         if t.kind == "N":
             if pending is not None or fraction:
                 raise _Bad  # two numbers in a row
@@ -551,6 +554,7 @@ def _evaluate(toks: list[_Tok]) -> Decimal:
                 if m == 0:
                     raise _Bad
                 yi, wan = m * b, Decimal(0)
+            closed = m != m.to_integral_value()
             section = Decimal(0)
             last_small, last_big, pending, before, prev, zero_place = None, b, None, None, "B", None
             section_zero = False

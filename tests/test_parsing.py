@@ -638,3 +638,10 @@ def test_start_alone_is_not_consent():
         with pytest.raises(ParseError):
             parse_yes_no(text, consent, strict=True)
     assert parse_yes_no("好的，同意", consent, strict=True).value is True
+
+
+@pytest.mark.parametrize("text", ["1.5万5000", "0.5万5千", "1.5亿5000万", "2.5万3000元"])
+def test_nothing_follows_a_fractional_multiplier(text):
+    # Found in review: 1.5万5000 was read as 2万 (a sum of two numbers).
+    with pytest.raises(ParseError):
+        parse_money(text)

@@ -37,7 +37,9 @@ async def test_one_failing_write_does_not_fail_its_batch(tmp_path):
     async with Storage(tmp_path / "w.sqlite3") as storage:
         good = [storage.save_session(u, None, state(u), {"income": u}, []) for u in range(1, 6)]
         bad = storage._write([("INSERT INTO no_such_table VALUES (1)", ())])
+        batches = storage.batches
         results = await asyncio.gather(*good, bad, return_exceptions=True)
+        assert storage.batches == batches + len(good)  # they shared a batch, which failed, then each went alone
         assert all(isinstance(r, int) for r in results[:5])
         assert isinstance(results[5], sqlite3.OperationalError)
         assert len({(await storage.current_session(u)).id for u in range(1, 6)}) == 5
@@ -54,3 +56,36 @@ async def test_close_waits_for_writes_already_submitted(tmp_path):
     assert all(p.done() and not p.exception() for p in pending)
     with sqlite3.connect(db) as other:
         assert other.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] == 20
+
+
+async def test_a_blocked_checkpoint_fails_no_write_and_is_retried_until_the_deleted_bytes_are_gone(tmp_path):
+    # Found in review: a read left open on the connection made the deletion's
+    # WAL checkpoint raise after the commit, failing every write of the batch
+    # and leaving the deleted answer in the -wal file.
+    db = tmp_path / "w.sqlite3"
+    secret = "1987-06-05"
+    async with Storage(db) as storage:
+        await storage.save_session(1, None, State(flow="diagnosis", answers={"consent": True, "birth_date": secret}),
+                                   {"birth_date": secret}, [])
+        await storage.save_session(2, None, state(2), {"income": 2}, [])
+        reader = await storage.db.execute("SELECT id FROM sessions")  # a read in progress
+        await reader.fetchone()
+        saved, deleted = await asyncio.gather(storage.save_session(3, None, state(3), {"income": 3}, []),
+                                              storage.delete_user(1))
+        assert saved > 0 and deleted is None and await storage.current_session(1) is None
+        await reader.close()
+        await storage.save_session(2, (await storage.current_session(2)).id, state(4), {"income": 4}, [])
+        await storage.save_session(5, None, state(5), {"income": 5}, [])  # its batch runs after the retried checkpoint
+        assert not storage._checkpoint_due
+        for path in tmp_path.iterdir():
+            assert secret.encode() not in path.read_bytes(), path.name
+
+
+async def test_a_write_after_close_is_refused(tmp_path):
+    storage = await Storage(tmp_path / "w.sqlite3").open()
+    await storage.close()
+    try:
+        await storage.save_session(1, None, state(1), {"income": 1}, [])
+    except RuntimeError:
+        return
+    raise AssertionError("a write after close must raise")
