@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -141,6 +142,7 @@ class _QuestionSent:
 
 _Job = _SessionSave | _Statements | _QuestionSent
 _STOP = None
+SESSION_CACHE_MAX = 2_000  # sessions kept in memory: about the clients active in the last minutes
 
 
 class Storage:
@@ -151,6 +153,11 @@ class Storage:
         self._queue: asyncio.Queue[_Job | None] | None = None
         self._writer: asyncio.Task | None = None
         self._checkpoint_due = False  # a deletion's WAL checkpoint has not completed yet
+        # The current session of recently active users, as committed: updated
+        # after each commit (write-through), dropped by any other write of the
+        # user, bounded. Spares a read per update; the database stays the
+        # truth (only this process writes, one chat at a time).
+        self._sessions: OrderedDict[int, Session] = OrderedDict()
         self.batches = 0  # transactions committed by the writer (the benchmark reports writes per batch)
         self.batched_writes = 0
         # Clients marked unreachable, as in the database (loaded at open, kept
@@ -238,6 +245,8 @@ class Storage:
             return
         self.batches += 1
         self.batched_writes += len(batch)
+        for job, result in zip(batch, results, strict=True):
+            self._remember(job, result)
         done = list(zip(batch, results, strict=True))
         deletions = [(job, r) for job, r in done if isinstance(job, _Statements) and job.checkpoint]
         # The other writes are on disk: their callers go on now, whatever the
@@ -249,6 +258,29 @@ class Storage:
         if self._checkpoint_due:
             await self._checkpoint()
         self._resolve(deletions)
+
+    def _remember(self, job: _Job, result: Any) -> None:
+        """Keep the session cache as the commit left the database."""
+        if isinstance(job, _SessionSave):
+            before = self._sessions.get(job.user_id)
+            if job.session_id is None:  # a new row: its delivery columns are empty
+                self._cache(job.user_id, Session(result, job.state, job.update_id))
+            elif before is not None and before.id == job.session_id:
+                last = job.update_id if job.update_id is not None else before.last_update_id
+                self._cache(job.user_id, replace(before, state=job.state, last_update_id=last))
+            else:
+                self._sessions.pop(job.user_id, None)
+        elif isinstance(job, _QuestionSent):
+            before = self._sessions.get(job.user_id)
+            if before is not None:
+                self._cache(job.user_id, replace(before, question_step=job.step, question_message_id=job.message_id,
+                                                 undelivered_turn=None))
+
+    def _cache(self, user_id: int, session: Session) -> None:
+        self._sessions[user_id] = session
+        self._sessions.move_to_end(user_id)
+        if len(self._sessions) > SESSION_CACHE_MAX:
+            self._sessions.popitem(last=False)
 
     @staticmethod
     def _resolve(done: list[tuple[_Job, Any]]) -> None:
@@ -363,6 +395,10 @@ class Storage:
     # --- interview sessions --------------------------------------------------
 
     async def current_session(self, user_id: int) -> Session | None:
+        cached = self._sessions.get(user_id)
+        if cached is not None:
+            self._sessions.move_to_end(user_id)
+            return cached
         rows = await self.db.execute_fetchall(
             "SELECT id, state, last_update_id, question_step, question_message_id, undelivered_turn FROM sessions"
             " WHERE user_id = ? ORDER BY id DESC LIMIT 1", (user_id,)
@@ -370,7 +406,9 @@ class Storage:
         if not rows:
             return None
         sid, state, *rest = rows[0]
-        return Session(sid, State.model_validate_json(state), *rest)
+        session = Session(sid, State.model_validate_json(state), *rest)
+        self._cache(user_id, session)
+        return session
 
     async def save_session(self, user_id: int, session_id: int | None, state: State,
                            changed: dict[str, Any], removed: list[str], figures: dict | None = None,
@@ -393,9 +431,12 @@ class Storage:
         await self._submit(_QuestionSent(user_id, step, message_id))
 
     async def mark_undelivered(self, user_id: int, turn: int) -> None:
-        await self._write([(
-            "UPDATE sessions SET undelivered_turn = ? WHERE id = (SELECT MAX(id) FROM sessions WHERE user_id = ?)",
-            (turn, user_id))])
+        try:
+            await self._write([(
+                "UPDATE sessions SET undelivered_turn = ? WHERE id = (SELECT MAX(id) FROM sessions WHERE user_id = ?)",
+                (turn, user_id))])
+        finally:
+            self._sessions.pop(user_id, None)  # read again from the database
 
     async def mark_unreachable(self, user_id: int, since: int) -> None:
         """The client blocked the bot (found at ``since``, Unix seconds)."""
@@ -444,6 +485,7 @@ class Storage:
 
     async def delete_user(self, user_id: int) -> None:
         """Every row of the user, then the WAL emptied (see ``_checkpoint``)."""
+        self._sessions.pop(user_id, None)
         await self._submit(_Statements([
             ("DELETE FROM results WHERE user_id = ?", (user_id,)),
             ("DELETE FROM answers WHERE session_id IN (SELECT id FROM sessions WHERE user_id = ?)", (user_id,)),
@@ -451,3 +493,4 @@ class Storage:
             ("DELETE FROM clients WHERE user_id = ?", (user_id,)),
         ], checkpoint=True))
         self._unreachable.discard(user_id)
+        self._sessions.pop(user_id, None)

@@ -89,3 +89,21 @@ async def test_a_write_after_close_is_refused(tmp_path):
     except RuntimeError:
         return
     raise AssertionError("a write after close must raise")
+
+
+async def test_the_session_cache_always_reads_as_the_database(tmp_path):
+    db = tmp_path / "w.sqlite3"
+    async with Storage(db) as storage:
+        sid = await storage.save_session(1, None, state(1), {"income": 1}, [], update_id=10)
+        await storage.record_question(1, "income", 77)
+        await storage.save_session(1, sid, state(2), {"income": 2}, [])
+        await storage.mark_undelivered(1, 3)
+        cached = await storage.current_session(1)
+        await storage.save_session(1, sid, state(3), {"income": 3}, [], update_id=11)
+        cached = await storage.current_session(1)
+        storage._sessions.clear()  # what the database says
+        fresh = await storage.current_session(1)
+        assert cached == fresh and fresh.state.answers["income"] == 3
+        assert (fresh.question_message_id, fresh.undelivered_turn, fresh.last_update_id) == (77, 3, 11)
+        await storage.delete_user(1)
+        assert await storage.current_session(1) is None
