@@ -269,7 +269,7 @@ def read_answer(step: Step, text: str, answers: Answers, ctx: Context) -> parsin
     try:
         parsed = _parse(step, text, ctx)
     except parsing.ParseError as err:
-        raise parsing.ParseError(_not_an_answer(step, err.message, answers, ctx)) from None
+        raise parsing.ParseError(_explain_non_answer(step, err.message, answers, ctx)) from None
     _check_bounds(step, parsed.value)
     if step.kind == "money" and not parsed.unit_given and 0 < parsed.value:
         # A bare "60" for a debt is nearly always 60万; a bare "8000" for a
@@ -311,7 +311,7 @@ def _parse(step: Step, text: str, ctx: Context) -> parsing.Parsed:
     return parsing.parse_text(text)
 
 
-def _not_an_answer(step: Step, problem: Msg, answers: Answers, ctx: Context) -> Msg:
+def _explain_non_answer(step: Step, problem: Msg, answers: Answers, ctx: Context) -> Msg:
     """"Don't know" and questions back, said for this step: what 跳过 takes
     (the step's default), or that an estimate (or 0) is fine; for a question,
     answer with an option or as the example shows."""

@@ -476,6 +476,15 @@ async def test_a_client_who_blocked_the_bot_is_sent_nothing_until_they_write_aga
         assert await bot._run(ALICE, push) == []
     assert api_calls(api).count("sendMessage") == attempts  # not even tried
     assert "marital" not in (await bot.storage.current_session(ALICE)).state.answers
+    # Telegram's own notice of the block (my_chat_member "kicked") is not the client writing again.
+    bot_user = {"id": 4242, "is_bot": True, "first_name": "Diag"}
+    notice = {"chat": {"id": ALICE, "type": "private", "first_name": "A"},
+              "from": {"id": ALICE, "is_bot": False, "first_name": "A"}, "date": since + 1,
+              "old_chat_member": {"user": bot_user, "status": "member"},
+              "new_chat_member": {"user": bot_user, "status": "kicked", "until_date": 0}}
+    await bot.handled(api.push({"my_chat_member": notice}))
+    with sqlite3.connect(bot.db) as db:
+        assert db.execute("SELECT unreachable_since FROM clients WHERE user_id = ?", (ALICE,)).fetchone()[0] == since
     # The client unblocks the bot and writes: the mark is gone, the question comes again.
     api.heal()
     back = await bot._run(ALICE, lambda: api.message(ALICE, "在吗", date=since + 1))
