@@ -292,12 +292,12 @@ def read_answer(step: Step, text: str, answers: Answers, ctx: Context) -> parsin
 def _parse(step: Step, text: str, ctx: Context) -> parsing.Parsed:
     labelled = [(o.id, ctx.label(o.label)) for o in options(step)]
     if step.kind == "money":
-        return parsing.parse_money(text, step.period, words=step.words)
+        return parsing.parse_money(text, step.period, words=step.words, about=step.about)
     if step.kind == "whole":
         # 6个月 / 半岁 / 刚出生 are ages (0), not counts; a year of birth at an
         # age is turned into an age on today (the bounds pick 18年 = 1918 or 2018).
         return parsing.parse_whole(text, age=step.age, today=ctx.today, bounds=(step.min, step.max),
-                                   words=step.words)
+                                   words=step.words, about=step.about)
     if step.kind == "date":
         return parsing.parse_date(text, today=ctx.today)
     if step.kind == "yes_no":

@@ -62,6 +62,9 @@ class Step:
     # money/whole: the name of a list of answers in words that only make sense
     # here (parsing.STEP_WORDS: "home_loan" 租房 → 0, "school_end" 大学毕业 → 22).
     words: str | None = None
+    # money/whole: who or what the number is about (parsing.ABOUT_WORDS: "self",
+    # "spouse", "family", "life_cover", "ci_cover"); an answer naming another is asked back.
+    about: str | None = None
     params: dict[str, Any] = field(default_factory=dict)  # e.g. {"n": 2} in a repeat
     label: str = ""  # short name for menus and the summary; default "label.<key>"
 

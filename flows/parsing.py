@@ -46,6 +46,12 @@ Rules, in short:
 * A step may name a list of answers in words (Step.words → STEP_WORDS:
   租房 → 0 for a mortgage, 家庭主妇 → 0 for an income, 双胞胎 → 2, 大学毕业 →
   22, 已经退休了 → asked for the age they retired at).
+* A step may say who or what its number is about (Step.about → ABOUT_WORDS:
+  self, spouse, family, life_cover, ci_cover); an answer naming another party
+  or product of the same kind (老婆年薪30万 at the client's income, 重疾险30万
+  at the life cover, 我38岁 at the spouse's age) is asked back, never stored.
+  我 before another party (我老婆) is a possessive; a household total may name
+  its members.
 * What cannot be read at all is looked at once more: 不知道 / 随便 / 忘了 …
   raise "error.dont_know", a question back ("…什么意思?", …吗) "error.question";
   the engine words both for the step (the default behind 跳过, an estimate or 0).
@@ -137,6 +143,30 @@ WHOLE_WORDS: dict[str, tuple[str, ...]] = {
              "老人", "父母", "长辈", "需要", "赡养", "要", "有", "一共", "总共", "共", "退休", "养到", "抚养到",
              "年纪", "年龄", "儿子", "女儿", "闺女", "是", "就", "都", "还", "了", "的", "吧", "啊", "呀", "哦", "啦", "嘛"),
 }
+
+# Who or what an amount is about (Step.about): words naming each party or
+# product. A step declaring one of them asks back an answer that names another
+# of the same kind (ABOUT_OTHERS) rather than storing it as its own: 老婆年薪30万
+# at the client's income, 重疾险30万 at the life cover, 我38岁 at the spouse's age.
+ABOUT_WORDS: dict[str, tuple[str, ...]] = {
+    "self": ("我自己", "我本人", "本人", "自己", "我的", "我"),
+    "spouse": ("老婆", "老公", "妻子", "丈夫", "爱人", "配偶", "媳妇", "太太", "先生", "她的", "他的", "她", "他"),
+    "family": ("我们家", "我们俩", "我们两个", "我们", "我家", "家庭", "全家", "家里", "两口子", "夫妻"),
+    "life_cover": ("定期寿险", "终身寿险", "寿险", "定寿", "意外险", "意外"),
+    "ci_cover": ("重大疾病保险", "重大疾病险", "重大疾病", "重疾险", "重疾"),
+    "medical": ("百万医疗险", "百万医疗", "医疗险", "医疗保险"),
+}
+# For a step about the key, which other subjects named in the answer are asked back.
+ABOUT_OTHERS: dict[str, tuple[str, ...]] = {
+    "self": ("spouse", "family"),
+    "spouse": ("self", "family"),
+    "family": (),  # a household total may name its members (我和老婆一共50万)
+    "life_cover": ("ci_cover", "medical"),
+    "ci_cover": ("life_cover", "medical"),
+}
+# How the subject of a step is named in "error.other_subject".
+ABOUT_SUBJECTS: dict[str, str] = {"self": "about.self", "spouse": "about.spouse", "family": "about.family",
+                                  "life_cover": "about.life_cover", "ci_cover": "about.ci_cover"}
 
 # Option ids → what people type for them (besides the id, position and label).
 CHOICE_WORDS: dict[str, tuple[str, ...]] = {
@@ -673,8 +703,29 @@ def _vocabulary(words: dict[str, tuple[str, ...]]) -> tuple[re.Pattern[str], dic
     return re.compile("|".join(re.escape(w) for w in ordered)), tags
 
 
-_MONEY_VOCAB = _vocabulary(MONEY_WORDS)
-_WHOLE_VOCAB = _vocabulary(WHOLE_WORDS)
+_ABOUT_FILL = tuple(w for ws in ABOUT_WORDS.values() for w in ws)  # naming one's own subject is fine
+_MONEY_VOCAB = _vocabulary({"about": _ABOUT_FILL, **MONEY_WORDS})
+_WHOLE_VOCAB = _vocabulary({"about": _ABOUT_FILL, **WHOLE_WORDS})
+# Answers in words (家庭主妇) are not mentions of a party (家庭).
+_ABOUT_RE, _ABOUT_TAGS = _vocabulary({"": tuple(w for t in STEP_WORDS.values() for w in t), **ABOUT_WORDS})
+
+
+def _check_about(s: str, about: str | None) -> None:
+    """Ask back an answer naming a party or product other than the step's own
+    (``about``, see ABOUT_WORDS): 老婆年薪30万 at the client's income is not
+    the client's income. 我 right before another party (我老婆, 我的老公, 我们家)
+    is a possessive, not a mention of oneself."""
+    others = ABOUT_OTHERS.get(about or "", ())
+    if not others or _not_an_answer(s):  # 我不知道: the engine words that for the step
+        return
+    found = [(m.start(), m.end(), _ABOUT_TAGS[m.group()]) for m in _ABOUT_RE.finditer(s.replace(" ", ""))]
+    flat = s.replace(" ", "")
+    for j, (_, end, tag) in enumerate(found):
+        if tag == "self" and j + 1 < len(found) and found[j + 1][2] in ("spouse", "family") \
+                and flat[end:found[j + 1][0]] in ("", "的"):
+            continue
+        if tag in others:
+            raise ParseError(msg("error.other_subject", subject=msg(ABOUT_SUBJECTS[about or ""])))
 
 
 def _only_words(s: str, vocab: tuple[re.Pattern[str], dict[str, str]]) -> bool:
@@ -861,16 +912,20 @@ _WORD_NOTES = {"school_end": "note.age_in_years"}
 
 
 @_explained
-def parse_money(text: str, period: Period | None = None, *, words: str | None = None) -> Parsed:
+def parse_money(text: str, period: Period | None = None, *, words: str | None = None,
+                about: str | None = None) -> Parsed:
     """An amount of money in whole yuan.
 
     ``period`` is what the question asks for. "3000/月" for a yearly question
     is converted (×12) and a note says so; "10万/年" for a monthly one, ÷12.
     "无"/"没有"/"没有房贷"/"还清了" read as 0; "大概30万" as 30万 with a note.
-    ``words`` names the step's list of answers in words (STEP_WORDS).
+    ``words`` names the step's list of answers in words (STEP_WORDS);
+    ``about`` who or what the amount is about (ABOUT_WORDS): an answer naming
+    another party or product is asked back ("error.other_subject").
     Another currency ($50k, 5万美元) is asked again in 人民币.
     """
     s = _clean(text, punct_only=msg("error.not_money"), remarks=_MONEY_VOCAB)
+    _check_about(s, about)
     found = _word_answer(s, words)
     if found is not None:
         return found
@@ -931,14 +986,16 @@ Bounds = tuple[int | None, int | None]
 
 @_explained
 def parse_whole(text: str, *, age: bool = False, today: date | None = None, bounds: Bounds = (None, None),
-                words: str | None = None) -> Parsed:
+                words: str | None = None, about: str | None = None) -> Parsed:
     """A whole number (a count, an age): 3, 三, 35岁, 2个, 一百, 两个孩子,
     没有孩子, 一儿一女; with ``age``, 6个月 / 半岁 / 刚出生 read as 0, and a
     year of birth (2018年, 18年的, 2018-05-01) is turned into an age on
     ``today`` (see ``_age_from_birth``), never stored as one. ``bounds`` are
     the step's (min, max), for reading a two-digit year. ``words`` names the
-    step's list of answers in words (STEP_WORDS)."""
+    step's list of answers in words (STEP_WORDS); ``about`` who the number is
+    about (ABOUT_WORDS: 我38岁 at the spouse's age is asked back)."""
     s = _clean(text, punct_only=msg("error.not_whole"), remarks=_WHOLE_VOCAB)
+    _check_about(s, about)
     found = _word_answer(s, words)
     if found is not None:
         return found

@@ -440,7 +440,7 @@ def test_a_question_back_is_not_a_yes(text):
     ("child.1.age", "2018-12-01", 7, "好的,按 2018年12月1日出生计,现在 7 岁。"),  # not yet 8 on 2026-11-23
     ("child.1.age", "2018年", 8, None), ("parent.1.age", "1958年", 68, None), ("child.1.age", "2018年出生", 8, None),
     ("parent.1.age", "1958", 68, None), ("parent.1.age", "一九五八年", 68, None), ("child.1.age", "18年生", 8, None),
-    ("child.1.age", "2018年5月", 8, "好的,按 2018年5月出生计,今年 8 岁。"), ("spouse_age", "我是88年的", 38, None),
+    ("child.1.age", "2018年5月", 8, "好的,按 2018年5月出生计,今年 8 岁。"), ("spouse_age", "是88年的", 38, None),
     ("child.1.age", "26年的", 0, None),
 ])
 def test_a_year_of_birth_at_an_age_question_becomes_an_age(key, text, age, note):
@@ -645,3 +645,44 @@ def test_nothing_follows_a_fractional_multiplier(text):
     # Found in review: 1.5万5000 was read as 2万 (a sum of two numbers).
     with pytest.raises(ParseError):
         parse_money(text)
+
+
+# --- an amount naming another party or product is asked back (Step.about) -----
+
+
+@pytest.mark.parametrize(
+    "key, text, value",
+    [
+        ("income", "我年薪30万", 300_000), ("income", "本人年薪30万", 300_000), ("income", "30万", 300_000),
+        ("spouse_income", "老婆年薪30万", 300_000), ("spouse_income", "我老婆年薪30万", 300_000),
+        ("spouse_income", "老公月薪2万", 240_000), ("spouse_income", "她没工作", 0),
+        ("family_income", "家庭收入50万", 500_000), ("family_income", "我和老婆一共50万", 500_000),
+        ("life_cover", "寿险30万", 300_000), ("life_cover", "定期寿险50万", 500_000),
+        ("ci_cover", "重疾险30万", 300_000), ("ci_cover", "重大疾病50万", 500_000),
+        ("spouse_age", "她38岁", 38), ("spouse_age", "老婆38", 38), ("spouse_age", "38", 38),
+    ],
+)
+def test_an_amount_naming_the_steps_own_subject_is_taken(key, text, value):
+    assert answer(key, text).value == value
+
+
+@pytest.mark.parametrize(
+    "key, text",
+    [
+        ("income", "老婆年薪30万"), ("income", "老公月薪2万"), ("income", "家庭收入50万"), ("income", "我老婆年薪30万"),
+        ("income", "她没工作"), ("spouse_income", "我年薪30万"), ("spouse_income", "家庭收入50万"),
+        ("life_cover", "重疾险30万"), ("life_cover", "百万医疗200万"), ("ci_cover", "寿险30万"),
+        ("ci_cover", "意外险50万"), ("spouse_age", "我38岁"), ("spouse_age", "我是88年的"), ("retirement_age", "老公60岁退休"),
+    ],
+)
+def test_an_amount_naming_another_party_or_product_is_asked_back(key, text):
+    assert rejected(key, text) == "error.other_subject"
+
+
+def test_the_question_back_says_what_this_question_is_about():
+    with pytest.raises(ParseError) as err:
+        read_answer(STEPS["income"], "老婆年薪30万", {}, CTX)
+    assert "您本人" in ZH(err.value.message)
+    with pytest.raises(ParseError) as err:
+        read_answer(STEPS["life_cover"], "重疾险30万", {}, CTX)
+    assert "寿险" in ZH(err.value.message)

@@ -533,3 +533,16 @@ def test_a_name_never_holds_digits_or_lines(before, bad, after):
 def test_another_currency_is_never_taken_as_yuan(n, form):
     for step in MONEY_STEPS:
         assert outcome(step, form.format(n)) == ("error", "error.foreign_currency", {}), (step.key, form.format(n))
+
+
+@FAST
+@given(st.integers(1, 10**6),
+       st.sampled_from(sorted(w for ws in parsing.ABOUT_WORDS.values() for w in ws)),
+       st.sampled_from(["{w}{n}", "{w}年薪{n}", "{w}{n}万", "{w}大概{n}万", "{w}的{n}元", "{n}万({w})"]))
+def test_an_amount_naming_another_party_is_never_stored_at_a_step_about_a_different_one(n, word, form):
+    named = next(k for k, ws in parsing.ABOUT_WORDS.items() if word in ws)
+    text = form.format(w=word, n=n)
+    for step in STEPS:
+        if step.about and named in parsing.ABOUT_OTHERS[step.about]:
+            result = outcome(step, text)
+            assert result[0] == "error" and result[1] == "error.other_subject", (step.key, text, result)
