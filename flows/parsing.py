@@ -1002,7 +1002,8 @@ def parse_whole(text: str, *, age: bool = False, today: date | None = None, boun
     s = _drop_asides(s, _WHOLE_VOCAB)
     core = _strip_particles(s).replace(" ", "")
     if age:
-        born = _age_from_birth(_strip_particles(s), today, bounds)
+        # Who it is about was checked above: 她88年的 at the spouse's age is 88年的.
+        born = _age_from_birth(_strip_particles(_ABOUT_RE.sub("", s)), today, bounds)
         if born is not None:
             return born
         if _AGE_ZERO.fullmatch(core):

@@ -686,3 +686,15 @@ def test_the_question_back_says_what_this_question_is_about():
     with pytest.raises(ParseError) as err:
         read_answer(STEPS["life_cover"], "重疾险30万", {}, CTX)
     assert "寿险" in ZH(err.value.message)
+
+
+def test_a_birth_year_after_the_subjects_name_is_still_a_birth_year():
+    # Found after Step.about: 她88年的 at the spouse's age was stored as 88.
+    from flows import engine
+    from flows.diagnosis import DIAGNOSIS
+    from tests.helpers import CTX
+
+    step = next(s for s in DIAGNOSIS.expand({}) if s.key == "spouse_age")
+    answers = {"birth_date": "1985-03-12", "marital": "married"}
+    for text in ("她88年的", "老婆88年的", "我老婆是88年的"):
+        assert engine.read_answer(step, text, answers, CTX).value == 38, text
