@@ -17,6 +17,9 @@ class Assumptions(BaseModel):
     parent_support_until_age: int = Field(85, ge=50, le=120)
     support_years_if_dependants: int = Field(5, ge=0, le=60)  # no young child, spouse or parents depend
     # Life / income protection
+    # Education fund per child still under the support-end age, when the
+    # client does not give one (quick depth; the default at full depth).
+    education_per_child: Decimal = Decimal(300_000)
     final_expenses: Decimal = Decimal(50_000)
     # Critical illness
     ci_treatment: Decimal = Decimal(300_000)

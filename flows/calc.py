@@ -49,7 +49,10 @@ class Profile:
     other_assets: Decimal | None = None  # property etc.; None: not asked, so no solvency ratio
     life_cover: Decimal = ZERO
     ci_cover: Decimal = ZERO
-    has_medical: bool | None = None
+    # Two facts (domain.md): social medical insurance (社保医疗) and a
+    # 百万医疗 policy. None: not asked (quick depth).
+    social_medical: bool | None = None
+    million_medical: bool | None = None
     retirement_savings: Decimal = ZERO
     priorities: tuple[str, ...] = PRIORITIES
     budget: Decimal | None = None
@@ -112,7 +115,7 @@ class Diagnosis:
     support_years_basis: str  # child / dependants / nobody / override
     life: Gap
     critical_illness: Gap
-    medical_missing: bool
+    medical_missing: bool  # no 百万医疗 confirmed: recommended first
     retirement: Gap
     retirement_years: int
     accounts: tuple[Account, ...]
@@ -274,7 +277,7 @@ def diagnose(p: Profile, a: Assumptions) -> Diagnosis:
         support_years_basis=basis,
         life=life,
         critical_illness=critical_illness_gap(p, a),
-        medical_missing=p.has_medical is not True,
+        medical_missing=p.million_medical is not True,
         retirement=retirement,
         retirement_years=retirement_years,
         accounts=accounts,

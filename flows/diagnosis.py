@@ -118,7 +118,7 @@ PRIORITY_CHOICES = calc.PRIORITIES
 
 # Answers whose default changes no figure: left out of the summary's list of
 # assumptions (a ratio that needs one of them is simply not shown).
-NOT_IN_FIGURES = frozenset({"name", "gender", "spouse_age", "has_medical", "debt_payment", "other_assets"})
+NOT_IN_FIGURES = frozenset({"name", "gender", "spouse_age", "social_medical", "million_medical", "debt_payment", "other_assets"})
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,8 @@ def build_profile(values: dict[str, Any], assumed: list[str], ctx: Context) -> c
         other_assets=None if "other_assets" in assumed else _money(values, "other_assets"),
         life_cover=_money(values, "life_cover"),
         ci_cover=_money(values, "ci_cover"),
-        has_medical=None if "has_medical" in assumed else values.get("has_medical"),
+        social_medical=None if "social_medical" in assumed else values.get("social_medical"),
+        million_medical=None if "million_medical" in assumed else values.get("million_medical"),
         retirement_savings=_money(values, "retirement_savings"),
         priorities=tuple(values.get("priorities") or PRIORITY_CHOICES),
         budget=None if values.get("budget") is None else Decimal(values["budget"]),
@@ -255,7 +256,8 @@ DIAGNOSIS = Flow(
              hint="hint.money", about="life_cover"),
         Step("ci_cover", "ask.ci_cover", "money", S_HAVE, min=0, max=MAX_ASSET, default=0, quick=True, hint="hint.money",
              about="ci_cover"),
-        Step("has_medical", "ask.has_medical", "yes_no", S_HAVE, default=False),
+        Step("social_medical", "ask.social_medical", "yes_no", S_HAVE, default=False),
+        Step("million_medical", "ask.million_medical", "yes_no", S_HAVE, default=False),
         Step("retirement_savings", "ask.retirement_savings", "money", S_HAVE, min=0, max=MAX_ASSET, default=0,
              hint="hint.money"),
         # 5.6 重要性排序

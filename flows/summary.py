@@ -50,7 +50,7 @@ def life_block(o: Outcome) -> Block:
 def critical_illness_block(o: Outcome) -> Block:
     d = o.diagnosis
     block = [msg("sum.ci.title")] + _gap_lines(d.critical_illness, skip_zero_needs=False)
-    has = o.profile.has_medical
+    has = o.profile.million_medical
     block.append(msg("sum.medical.yes" if has else ("sum.medical.no" if has is False else "sum.medical.unknown")))
     return block
 

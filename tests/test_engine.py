@@ -233,7 +233,7 @@ def test_quick_result_deepens_without_reasking():
         state, reply = go(state, Skip())
     assert asked == ["name", "gender", "parents_count", "family_income", "other_debts",
                      "debt_payment", "support_years", "retirement_age", "retirement_spending", "pension",
-                     "other_assets", "has_medical", "retirement_savings", "priorities"]
+                     "other_assets", "social_medical", "million_medical", "retirement_savings", "priorities"]
     assert not set(asked) & answered_before
     assert not reply.outcome.quick and state.status == "done"
     assert state.answers["income"] == 200_000
@@ -443,7 +443,7 @@ def test_editing_the_spouses_income_above_what_family_income_allows_asks_family_
 # --- back while an edit is being answered (issue 8, hostile tester) -----------------
 
 FULL_MARRIED_DONE = ["是", "full", "王", "1985-01-01", "男", "已婚", "40", "15万", "1", "8", SKIP, "0", "40万", "55万",
-                     "20万", "0", "0", "0", "0", SKIP, SKIP, SKIP, "0", "0", "0", "0", "0", "否", "0", SKIP, "10万"]
+                     "20万", "0", "0", "0", "0", SKIP, SKIP, SKIP, "0", "0", "0", "0", "0", "否", "否", "0", SKIP, "10万"]
 
 
 def test_back_during_an_edit_keeps_the_earlier_answer_and_never_pops_later_ones():

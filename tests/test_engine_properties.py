@@ -255,7 +255,7 @@ PATH = {
     "living_expenses": "20万", "mortgage": "150万", "other_debts": "10万", "debt_payment": "5000元",
     "child.1.education": "50万", "child.2.education": "40万", "support_years": None, "retirement_age": "60",
     "retirement_spending": "8000元", "pension": "3000元", "savings": "60万", "other_assets": "100万",
-    "life_cover": "50万", "ci_cover": "20万", "has_medical": "是", "retirement_savings": "20万",
+    "life_cover": "50万", "ci_cover": "20万", "social_medical": "是", "million_medical": "是", "retirement_savings": "20万",
     "priorities": "1 2 3 4 5", "budget": "10万", "contact_ok": "是", "greetings_ok": "是", "birthday_calendar": "solar",
 }
 

@@ -22,7 +22,7 @@ def test_single_no_dependants():
     _, _, o, _ = interview([
         "是", "full", "李小姐", "1998-06-01", "female", "未婚", "0", "0",
         "20万", SKIP, "8万", "0", "5万", "3000", SKIP, "60", "6000", "2500",
-        "10万", "0", "0", "0", "是", "0", "2 1", "2万",
+        "10万", "0", "0", "0", "是", "是", "0", "2 1", "2万",
     ])
     d = o.diagnosis
     # Nobody depends on her: 0 years of living costs; other debts 5 + final 5 = 10万.
@@ -51,7 +51,7 @@ def test_married_no_children_supporting_a_parent():
     _, _, o, _ = interview([
         "是", "full", "张先生", "1984-03-15", "male", "已婚", "40", "10万", "0", "1", "70", "1.2万",
         "30万", SKIP, "15万", "80万", "0", "6000", SKIP, SKIP, "1万", "4000",
-        "50万", "300万", "100万", "50万", "否", "30万", SKIP, "8万",
+        "50万", "300万", "100万", "50万", "否", "否", "30万", SKIP, "8万",
     ])
     d = o.diagnosis
     # No child; spouse and a parent depend on him: 5 years.
@@ -84,7 +84,7 @@ def test_retired_widow():
     _, _, o, _ = interview([
         "是", "full", "赵阿姨", "1958-05-20", "female", "丧偶", "0", "0",
         "0", SKIP, "6万", "0", "0", "0", SKIP, "55", "5000", "3500",
-        "40万", "100万", "0", "0", "是", "10万", SKIP, "1万",
+        "40万", "100万", "0", "0", "是", "是", "10万", SKIP, "1万",
     ])
     d = o.diagnosis
     # Nobody depends on her: A = final expenses 5万; B = savings 40万; no gap.
@@ -109,7 +109,7 @@ def test_high_net_worth_two_children():
     _, _, o, _ = interview([
         "是", "full", "陈总", "1976-08-08", "male", "已婚", "48", "50万", "2", "16", "12", "22", "0",
         "200万", "250万", "60万", "0", "0", "0", "80万", "100万", SKIP, "60", "5万", "1万",
-        "800万", "2000万", "500万", "100万", "是", "200万", "5 4 2 1 3", "50万",
+        "800万", "2000万", "500万", "100万", "是", "是", "200万", "5 4 2 1 3", "50万",
     ])
     d = o.diagnosis
     # Youngest 12 → 10 years: 60 × 10 = 600 + education 180 + final 5 = 785万; B = 800 + 500.

@@ -320,11 +320,11 @@ def test_months_are_not_a_count():
 
 
 @pytest.mark.parametrize("key, text, value", [
-    ("has_medical", "有的", True), ("has_medical", "是啊", True), ("has_medical", "好啊", True),
+    ("social_medical", "有的", True), ("million_medical", "是啊", True), ("million_medical", "好啊", True),
     ("contact_ok", "好滴", True), ("contact_ok", "可以的", True), ("contact_ok", "没问题", True),
     ("contact_ok", "行吧", True), ("contact_ok", "嗯", True), ("contact_ok", "不用了", False),
-    ("contact_ok", "不了", False), ("has_medical", "没有", False), ("has_medical", "有医保", True),
-    ("has_medical", "没有医保", False), ("has_medical", "有社保", True), ("contact_ok", "要", True),
+    ("contact_ok", "不了", False), ("million_medical", "没有", False), ("social_medical", "有医保", True),
+    ("social_medical", "没有医保", False), ("social_medical", "有社保", True), ("contact_ok", "要", True),
     ("contact_ok", "不要", False), ("contact_ok", "1", True), ("contact_ok", "2", False), ("contact_ok", "yes", True),
     ("contact_ok", "是", True), ("contact_ok", "否", False), ("greetings_ok", "好的!", True),
 ])
@@ -522,13 +522,13 @@ def test_consent_stays_strict(text):
         ZH(err.message)
 
 
-def test_has_medical_said_the_way_people_say_it():
-    assert answer("has_medical", "医保有的").value is True
-    assert answer("has_medical", "社保没有").value is False
-    assert answer("has_medical", "有社保").value is True
-    parsed = answer("has_medical", "应该有")
+def test_social_medical_said_the_way_people_say_it():
+    assert answer("social_medical", "医保有的").value is True
+    assert answer("social_medical", "社保没有").value is False
+    assert answer("social_medical", "有社保").value is True
+    parsed = answer("social_medical", "应该有")
     assert parsed.value is True and parsed.note.key == "note.unsure_yes_no"  # taken, and said it can be changed
-    assert answer("has_medical", "可能没有").value is False
+    assert answer("social_medical", "可能没有").value is False
 
 
 @pytest.mark.parametrize("key, text, value", [
