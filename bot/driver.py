@@ -183,9 +183,13 @@ class Driver:
             return self._say("cancel.paused")
         return self._say("help.text")
 
-    async def summary(self, user_id: int) -> list[Outgoing]:
+    async def latest_outcome(self, user_id: int):
+        """The client's newest result (the flow's outcome), or None."""
         session = await self.storage.current_session(user_id)
-        outcome = engine.conclusion(self.flow, session.state, self.context()) if session else None
+        return engine.conclusion(self.flow, session.state, self.context()) if session else None
+
+    async def summary(self, user_id: int) -> list[Outgoing]:
+        outcome = await self.latest_outcome(user_id)
         if outcome is None:
             return self._say("summary.none")
         return [Outgoing(t) for t in summary_texts(outcome, self.renderer)]
