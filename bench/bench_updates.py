@@ -45,15 +45,18 @@ TOKEN = "123456:BENCH-token_abcdefghijklmnopqrstuvwxyz"
 
 # A quick interview: buttons where the bot shows buttons, typed text elsewhere.
 # A button's data names its question's copy (bot/callbacks.py: a|<turn>|<step>|<option>;
-# the turn counts the questions sent, 1 for consent).
-SCRIPT: list[tuple[str, str]] = [
-    ("text", "/start"), ("button", "a|1|consent|yes"), ("button", "a|2|depth|quick"), ("text", "1988-04-02"),
-    ("button", "a|4|marital|married"), ("text", "15万"), ("text", "1"), ("text", "6"), ("text", "{income}"),
-    ("text", "20万"), ("text", "150万"), ("text", "{savings}"), ("text", "50万"), ("text", "20万"), ("text", "10万"),
-    ("button", "a|15|contact_ok|no"), ("button", "a|16|greetings_ok|no"),
+# the turn counts the questions sent, 1 for consent). Every scripted update is
+# taken and asks the next question, so the question the n-th update answers
+# (counting /start as the 0th) is copy n: the turns follow from the order.
+STEPS: list[tuple[str, str]] = [
+    ("text", "/start"), ("button", "consent|yes"), ("text", "1988-04-02"), ("button", "marital|married"),
+    ("text", "15万"), ("text", "6"), ("text", "{income}"), ("text", "20万"), ("text", "150万"),
+    ("text", "{savings} 50万 20万"), ("text", "10万"), ("button", "contact_ok|no"), ("button", "greetings_ok|no"),
 ]
+SCRIPT: list[tuple[str, str]] = [(kind, f"a|{n}|{payload}" if kind == "button" else payload)
+                                 for n, (kind, payload) in enumerate(STEPS)]
 LATENCY_CLIENTS = 50
-OPEN_PREFIX = 5  # updates each "open" interview receives: /start … date of birth, then it waits
+OPEN_PREFIX = 5  # updates each "open" interview receives: /start … the spouse's income, then it waits
 
 
 class Load:

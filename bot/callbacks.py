@@ -11,6 +11,13 @@ contain ``|``). Telegram allows at most 64 bytes: ``encode`` refuses more.
     e|<key>                    EditAnswer: ask that question again
     d|<yes|no>|<session id>|<turn>
                                DeleteChoice: confirm or cancel /delete
+    r|<yes|no>|<session id>|<turn>
+                               RestartChoice: confirm or cancel /restart
+    es|<section>               EditSection: the edit menu's items of one section
+                               (empty: the list of sections)
+    v|<figures>|<section>      ShowDetail: a section of the result's breakdown
+                               (``DETAIL_MENU``: the list of sections)
+    c|<action>                 CardAction: a result card's edit / deepen button
 
 ``turn`` names the copy of the question the button sits under (the engine's
 ``State.turn``), so a press on an older copy changes nothing. A delete
@@ -78,7 +85,54 @@ class DeleteChoice(CallbackData):
     turn: int
 
 
-KINDS: dict[str, type[CallbackData]] = {c.prefix: c for c in (Choose, SkipStep, GoBack, EditAnswer, DeleteChoice)}
+@dataclass(frozen=True)
+class RestartChoice(CallbackData):
+    """Confirm or cancel /restart; like DeleteChoice, it names the session and
+    the turn it was shown at, so an old confirmation does nothing."""
+
+    prefix: ClassVar[str] = "r"
+    confirmed: bool
+    session: int
+    turn: int
+
+
+@dataclass(frozen=True)
+class EditSection(CallbackData):
+    """The edit menu: one section's items; ``ALL_SECTIONS`` lists the sections."""
+
+    prefix: ClassVar[str] = "es"
+    section: str
+
+
+ALL_SECTIONS = ""
+
+
+@dataclass(frozen=True)
+class ShowDetail(CallbackData):
+    """A result card's 查看计算明细: one section of the breakdown. It names no
+    session: a press on an old card shows the client's *current* result;
+    ``figures`` (a short fingerprint of the result the card showed) tells
+    whether that result has changed since, so the reply can say so."""
+
+    prefix: ClassVar[str] = "v"
+    figures: str
+    section: str
+
+
+DETAIL_MENU = "menu"
+
+
+@dataclass(frozen=True)
+class CardAction(CallbackData):
+    """A result card's 修改答案 (``edit``) or 完整诊断 (``deepen``): the same as /edit, /deepen."""
+
+    prefix: ClassVar[str] = "c"
+    action: str
+
+
+KINDS: dict[str, type[CallbackData]] = {c.prefix: c for c in (Choose, SkipStep, GoBack, EditAnswer, DeleteChoice,
+                                                              RestartChoice, EditSection, ShowDetail,
+                                                              CardAction)}
 
 
 def decode(data: str) -> CallbackData | None:

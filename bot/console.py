@@ -5,12 +5,13 @@ so quitting and running again resumes at the same question."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from .callbacks import DeleteChoice, EditAnswer, GoBack, SkipStep
+from .callbacks import (DETAIL_MENU, CardAction, DeleteChoice, EditAnswer, EditSection, GoBack, RestartChoice,
+                        ShowDetail, SkipStep)
 from .driver import Driver
-from .presenter import Button, Outgoing
+from .presenter import Button, Outgoing, edit_section
 from .storage import Storage
 
 CONSOLE_USER_ID = 0  # Telegram user ids are positive, so this never collides
@@ -21,21 +22,35 @@ COMMAND_WORDS = ("back", "skip", "edit", "restart", "deepen", "summary", "mydata
 # Back and skip get letters, so that typing a number always means the number
 # (or the numbered option), never "go back".
 NAV_KEYS = {GoBack: "b", SkipStep: "s"}
+# The result card's buttons: 查看计算明细, 修改答案, 完整诊断 (letters, so they stay
+# usable while the closing question under the card takes the numbers).
+CARD_KEYS = {"edit": "e", "deepen": "f"}
+CARD_LETTERS = ("d", *CARD_KEYS.values())
 # Buttons of a one-shot prompt: once one is used, the prompt's keys are gone
 # (the keys before it come back, unless everything was deleted).
-ONE_SHOT = (DeleteChoice,)
+ONE_SHOT = (DeleteChoice, RestartChoice)
 MENU_SEP = " → "  # an edit menu button reads "<question> → <value>" (bot.presenter.edit_menu)
 
 
+def letter(press) -> str | None:
+    """The letter of a navigation or result-card button, None for an option."""
+    if isinstance(press, CardAction):
+        return CARD_KEYS.get(press.action)
+    if isinstance(press, ShowDetail) and press.section == DETAIL_MENU:
+        return "d"
+    return NAV_KEYS.get(type(press))
+
+
 def render(out: Outgoing) -> tuple[str, dict[str, Button]]:
-    """Text with the buttons labelled [1] [2] … or [b]/[s], and the key of each."""
+    """Text with the buttons labelled [1] [2] … or with letters ([b]/[s],
+    the card's [d]/[e]/[f]), and the key of each."""
     keys: dict[str, Button] = {}
     lines = [out.text]
     n = 0
     for row in out.buttons:  # a row of buttons is a line, as in Telegram
         shown = []
         for b in row:
-            key = NAV_KEYS.get(type(b.press))
+            key = letter(b.press)
             if key is None:
                 n += 1
                 key = str(n)
@@ -58,7 +73,12 @@ async def run_console(storage: Storage, driver: Driver, read: Callable[[], str |
             print(text, end="\n\n", file=write, flush=True)
             if buttons:
                 shown = buttons
+            # The card's keys stay usable (as its buttons do in Telegram)
+            # under the questions that follow it, until a newer card.
+            card_keys.update({k: b for k, b in buttons.items() if k in CARD_LETTERS})
         return shown
+
+    card_keys: dict[str, Button] = {}
 
     print(r.text("console.welcome"), end="\n\n", file=write)
     buttons = show(await driver.command(CONSOLE_USER_ID, "start"))
@@ -66,13 +86,13 @@ async def run_console(storage: Storage, driver: Driver, read: Callable[[], str |
     while True:
         line = read()
         if line is None or line.strip().lower() in QUIT_WORDS:
-            print(r.text("console.bye"), file=write)
+            print(r.text(await _goodbye(storage)), file=write)
             return
         text = line.strip()
         word = text.lstrip("/").lower()
-        pressed = buttons.get(text.lower())
+        pressed = buttons.get(text.lower()) or card_keys.get(text.lower())
         if pressed is None and word not in COMMAND_WORDS:
-            pressed = menu_pick(text, buttons)
+            pressed = menu_pick(text, buttons, await _every_edit_item(driver, buttons))
         acted = False
         if pressed is not None:
             outs = await driver.button(CONSOLE_USER_ID, pressed.data)
@@ -86,23 +106,50 @@ async def run_console(storage: Storage, driver: Driver, read: Callable[[], str |
         new_buttons = show(outs)
         # A reply that asks something (or offers buttons) replaces the keys;
         # one that only informs (summary, help) leaves the question's keys usable.
-        if new_buttons or any(out.question_step for out in outs):
+        # A result card alone (/summary) only adds its lettered keys: the
+        # numbers still answer what was asked before it (a confirmation…).
+        card_only = bool(new_buttons) and set(new_buttons) <= set(CARD_LETTERS)
+        if (new_buttons and not card_only) or any(out.question_step for out in outs):
             if any(isinstance(b.press, ONE_SHOT) for b in new_buttons.values()):
                 before_prompt = buttons
             buttons = new_buttons
         elif pressed is not None and isinstance(pressed.press, ONE_SHOT):
             # Used once: its keys go; after a deletion nothing is left to press.
-            deleted = acted and getattr(pressed.press, "confirmed", False)
+            deleted = acted and isinstance(pressed.press, DeleteChoice) and pressed.press.confirmed
             buttons = {} if deleted else before_prompt
             before_prompt = {}
+            if deleted:
+                card_keys.clear()
 
 
-def menu_pick(text: str, buttons: dict[str, Button]) -> Button | None:
+async def _goodbye(storage: Storage) -> str:
+    """Say what is saved: nothing before consent or after /delete; a finished
+    diagnosis; or answers to go on with."""
+    session = await storage.current_session(CONSOLE_USER_ID)
+    if session is None:
+        return "console.bye_nothing_saved"
+    return "console.bye_done" if session.state.status == "done" else "console.bye"
+
+
+async def _every_edit_item(driver: Driver, buttons: dict[str, Button]) -> list[Button]:
+    """At the edit menu's list of sections, the items of every section: a
+    question's label typed there picks it, as on one long menu."""
+    if not any(isinstance(b.press, EditSection) for b in buttons.values()):
+        return []
+    return [b for row in edit_section(await driver.edit_items(CONSOLE_USER_ID), driver.renderer).buttons for b in row]
+
+
+def menu_pick(text: str, buttons: dict[str, Button], more: Sequence[Button] = ()) -> Button | None:
     """At an edit menu, the item whose label the client typed: the whole
-    label, the question's label, or a prefix of exactly one question label.
-    Anything else (an answer to the current question) is None."""
-    items = [b for b in buttons.values() if isinstance(b.press, EditAnswer)]
+    label, the question's label, or a prefix of exactly one question label;
+    at its list of sections, a section's title too (``more``: the items of
+    every section). Anything else (an answer to the current question) is None."""
     text = text.strip()
+    shown = list(buttons.values())
+    titled = [b for b in shown if isinstance(b.press, EditSection) and b.label == text]
+    if titled:
+        return titled[0]
+    items = [b for b in shown + list(more) if isinstance(b.press, EditAnswer)]
     if not items or not text:
         return None
     whole = [b for b in items if text in (b.label, b.label.split(MENU_SEP, 1)[0])]

@@ -7,9 +7,11 @@ from __future__ import annotations
 import dataclasses
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
 
 from flows import engine
 from flows.assumptions import DEFAULT_ASSUMPTIONS, Assumptions
@@ -18,14 +20,40 @@ from flows.engine import Back, Deepen, Edit, Event, Resume, Skip, State
 from flows.flow import Context, Flow
 from flows.messages import Msg, msg
 
-from .callbacks import Choose, DeleteChoice, EditAnswer, GoBack, SkipStep, decode
+from . import callbacks  # the result card's buttons: callbacks.ShowDetail, callbacks.CardAction
+from .callbacks import (
+    ALL_SECTIONS,
+    Choose,
+    DeleteChoice,
+    EditAnswer,
+    EditSection,
+    GoBack,
+    RestartChoice,
+    SkipStep,
+    decode,
+)
 from .i18n import Renderer
-from .presenter import Button, Outgoing, pack, present, summary_texts
+from .presenter import (  # issue 9: the shell
+    TELEGRAM_TEXT_LIMIT,
+    Button,
+    Outgoing,
+    detail_messages,
+    edit_menu,
+    edit_section,
+    figures_mark,
+    pack,
+    present,
+    result_card,
+    section_of,
+)
 from .storage import Storage
 
 CONSENT_SHOWN_MAX = 10_000
 SKIP_WORDS = {"跳过", "skip", "默认", "用默认", "保持"}
 BACK_WORDS = {"上一步", "返回", "back"}
+# /restart asks first once the client has answered more than this many
+# questions (consent not counted), and always after a result.
+RESTART_CONFIRM_AFTER = 2
 COMMANDS = ("start", "restart", "back", "skip", "edit", "deepen", "summary", "mydata", "delete", "help", "cancel")
 
 
@@ -70,6 +98,28 @@ def _mark_superseded(session, event: Event, outs: list[Outgoing]) -> None:
         asked.replaces = session.question_message_id
 
 
+def _with_stash(state: State) -> State:
+    """A copy of the state with the answers being changed (by /edit, back or
+    a re-check; the stash holds them) put back: what is stored."""
+    copy = state.copy_for_update()
+    copy.answers = {**state.stash, **state.answers}
+    copy.stash = {}
+    return copy
+
+
+def _as_before_the_edit(flow: Flow, state: State) -> State:
+    """The state with the stash put back, so a finished interview in the
+    middle of an /edit still has its result; an interview step the edit left
+    empty (one that was skipped before, a question the change added) takes
+    its default."""
+    copy = _with_stash(state)
+    for step in engine.applicable(flow, copy.answers):
+        if (step.phase == "interview" and step.has_default and step.key not in copy.answers
+                and step.key not in copy.skipped):
+            copy.skipped.append(step.key)
+    return copy
+
+
 class Driver:
     def __init__(self, storage: Storage, *, flow: Flow = DIAGNOSIS, assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
                  timezone: str = "Asia/Shanghai", language: str = "zh_CN",
@@ -80,6 +130,8 @@ class Driver:
         self.tz = ZoneInfo(timezone)
         self.renderer = Renderer(language)
         self._today = today or (lambda: datetime.now(self.tz).date())
+        # Steps answered with a phone number (Telegram: a reply keyboard).
+        self._phone_steps = frozenset(s.key for s in flow.expand({}) if s.kind == "phone")
         # Users shown the consent text who have not answered it yet. Nothing
         # is stored before consent, so this lives in memory; losing it (a
         # restart) only shows the consent text once more. Bounded.
@@ -134,7 +186,35 @@ class Driver:
         await self._store(user_id, session, state, reply, update_id)
         outs = present(reply, self.renderer)
         _mark_superseded(session, event, outs)
+        self._reply_keyboard(session, state, outs)
         return outs
+
+    def _reply_keyboard(self, session, state: State | None, outs: list[Outgoing]) -> None:
+        """After the phone question: a line saying what was kept. On Telegram
+        the question showed a reply keyboard (share contact, 不留电话), which
+        stays under the typing field until a message takes it away: the first
+        message after the question was left does (that line, when there is
+        one). ``state``: the state after the update, None after a deletion."""
+        if session is None:
+            return
+        answered = next((k for k in self._phone_steps if state is not None and k in state.answers
+                         and k not in session.state.answers), None)
+        if answered is not None:
+            said = "closing.phone_saved" if state.answers[answered] else "closing.phone_skipped"
+            outs.insert(0, Outgoing(self.renderer.text(said), remove_reply_keyboard=True))
+        if session.question_step not in self._phone_steps:
+            return  # no reply keyboard showing (or the console, which records no question)
+        for out in outs:  # a reply keyboard is not an inline one: nothing to edit away
+            if out.replaces == session.question_message_id:
+                out.replaces = None
+        now = engine.current_step(self.flow, state) if state is not None else None
+        if answered is not None or (now is not None and now.key == session.question_step):
+            return  # taken away by the line above, or still asked: its keyboard stays
+        plain = next((out for out in outs if not out.buttons), None)
+        if plain is None:
+            plain = Outgoing(self.renderer.text("closing.phone_left"))
+            outs.insert(0, plain)
+        plain.remove_reply_keyboard = True
 
     async def _store(self, user_id: int, session, state: State, reply: engine.Reply, update_id: int | None) -> None:
         if state.status == "declined":
@@ -142,7 +222,7 @@ class Driver:
             await self.storage.delete_user(user_id)
             return
         before = session.state.answers if session else {}
-        if not state.answers and not before:
+        if session is None and not state.answers:
             return  # nothing personal yet: don't create rows before consent
         if session is not None and state == session.state:
             return  # a bad answer, a repeated question: nothing to write
@@ -162,9 +242,11 @@ class Driver:
                 return await self.handle(user_id, engine.Restart(), update_id)
             if session.state.status == "done":
                 return self._say("done.hint")
+            if not session.state.answers:  # emptied by /restart: no answers to welcome back to
+                return await self.handle(user_id, Resume(), update_id)
             return self._say("start.welcome_back") + await self.handle(user_id, Resume(), update_id)
         if name == "restart":
-            return await self.handle(user_id, engine.Restart(), update_id)
+            return await self.restart(user_id, update_id)
         if name == "back":
             return await self.handle(user_id, Back(), update_id)
         if name == "skip":
@@ -174,39 +256,143 @@ class Driver:
         if name == "deepen":
             return await self.handle(user_id, Deepen(), update_id)
         if name == "summary":
-            return await self.summary(user_id)
+            return await self._summary_with_note(user_id)
         if name == "mydata":
             return await self.my_data(user_id)
         if name == "delete":
             return await self.confirm_delete(user_id)
         if name == "cancel":
-            return self._say("cancel.paused")
+            # Before consent (or after /delete) nothing is saved: don't say it is.
+            saved = await self.storage.current_session(user_id) is not None
+            return self._say("cancel.paused" if saved else "start.paused_nothing_saved")
         return self._say("help.text")
 
     async def latest_outcome(self, user_id: int):
-        """The client's newest result (the flow's outcome), or None."""
+        """The client's newest result (the flow's outcome), or None: the
+        current interview's; in the middle of an /edit, the result as it was
+        before the change; after a confirmed /restart, the newest finished
+        interview's, until the new one has its own."""
+        return (await self._find_outcome(user_id))[0]
+
+    async def _find_outcome(self, user_id: int) -> tuple[object | None, str]:
+        """The result and where it comes from: "current", "before_edit" (the
+        current interview, an answer being changed), "updating" (the current
+        interview, a question it had taken by default being asked), "previous" (an earlier
+        interview), "editing" (none: the current one had a result but the
+        change in progress leaves none to show) or "none"."""
         session = await self.storage.current_session(user_id)
-        return engine.conclusion(self.flow, session.state, self.context()) if session else None
+        if session is None:
+            return None, "none"
+        ctx = self.context()
+        outcome = engine.conclusion(self.flow, session.state, ctx)
+        if outcome is not None:
+            return outcome, "current"
+        # Rare (a command while no result is current): the database says
+        # which interviews reached a result.
+        finished = await self.storage.finished_sessions(user_id)
+        for session_id, state in finished:
+            if session_id == session.id:
+                state = session.state  # the cached copy is the stored one
+            outcome = (engine.conclusion(self.flow, state, ctx)
+                       or engine.conclusion(self.flow, _as_before_the_edit(self.flow, state), ctx))
+            if outcome is not None:
+                if session_id != session.id:
+                    return outcome, "previous"
+                # An answer taken back waits in the stash: an edit. Otherwise
+                # a question is being asked that the result took by default
+                # (a full diagnosis after the quick one, a skipped answer edited).
+                return outcome, "before_edit" if state.stash else "updating"
+        return None, "editing" if any(sid == session.id for sid, _ in finished) else "none"
+
+    async def _summary_with_note(self, user_id: int) -> list[Outgoing]:
+        """/summary, with one line first when the result shown is not the
+        current interview's (an answer is being changed; an earlier interview's)."""
+        _, source = await self._find_outcome(user_id)
+        if source == "editing":
+            return self._say("edit.summary_unavailable")
+        note = {"before_edit": "edit.summary_before_edit", "updating": "summary.updating",
+                "previous": "restart.summary_previous"}.get(source)
+        return (self._say(note) if note else []) + await self.summary(user_id)
+
+    async def _no_result(self, user_id: int) -> list[Outgoing]:
+        """A card's button with no result to show: an interview under way
+        (answer it first), or nothing stored at all (deleted)."""
+        session = await self.storage.current_session(user_id)
+        return self._say("detail.gone" if session is not None else "summary.nothing_stored")
 
     async def summary(self, user_id: int) -> list[Outgoing]:
+        """The result card (the same as after the last answer)."""
         outcome = await self.latest_outcome(user_id)
         if outcome is None:
             return self._say("summary.none")
-        return [Outgoing(t) for t in summary_texts(outcome, self.renderer)]
+        return [result_card(outcome, self.renderer)]
+
+    async def detail(self, user_id: int, section: str, figures: str) -> list[Outgoing]:
+        """A press of 查看计算明细 or one of its sections: always the client's
+        *current* result, said to be updated when the card showed older figures."""
+        outcome = await self.latest_outcome(user_id)
+        if outcome is None:
+            return await self._no_result(user_id)
+        outs = detail_messages(outcome, section, self.renderer)
+        if figures != figures_mark(outcome):
+            outs[0].text = f"{self.renderer.text('detail.updated')}\n\n{outs[0].text}"
+        return outs
+
+    async def card_action(self, user_id: int, action: str, update_id: int | None = None) -> list[Outgoing]:
+        """A card's 修改答案 / 完整诊断: /edit, /deepen — while there is a result to change."""
+        outcome, source = await self._find_outcome(user_id)
+        if outcome is None:
+            return await self._no_result(user_id)
+        if source == "previous":
+            # A card of the interview a /restart kept: its edit and deepen
+            # would act on the new interview, which is not what it shows.
+            return self._say("card.old")
+        if action == "deepen":
+            return await self.handle(user_id, Deepen(), update_id)
+        return await self.handle(user_id, Edit(None), update_id)
 
     async def my_data(self, user_id: int) -> list[Outgoing]:
+        """Everything stored about the client, for a phone screen: the consent
+        time in local time, every interview's answers by section (the one in
+        progress first), the results kept, what is kept and how to delete it;
+        no internal ids. More than one message only past Telegram's limit,
+        split between sections."""
         data = await self.storage.user_data(user_id)
-        session = await self.storage.current_session(user_id)
-        if data["client"] is None or session is None:
+        if data["client"] is None or not data["sessions"]:
             return self._say("mydata.none")
         r = self.renderer
-        lines = [r(msg("mydata.header", user_id=user_id)),
-                 r(msg("mydata.consent", at=data["client"]["consent_at"] or "—"))]
-        for item in engine.editable(self.flow, session.state, self.context()):
-            lines.append(r(msg("mydata.item", question=item.question, value=item.value)))
-        lines.append(r(msg("mydata.counts", sessions=len(data["sessions"]), results=len(data["results"]))))
-        lines.append(r(msg("mydata.footer")))
-        return [Outgoing(t) for t in pack(lines, 4096)]
+        consent_at = self._local_time(data["client"]["consent_at"])
+        blocks = [r.lines([msg("mydata.header"), msg("mydata.consent", at=consent_at)])]
+        sessions = list(reversed(data["sessions"]))  # the newest (current) first
+        for n, stored in enumerate(sessions):
+            items = engine.editable(self.flow, _with_stash(stored["state"]), self.context())
+            if len(sessions) > 1 and items:
+                blocks.append(r.text("mydata.session_current" if n == 0 else "mydata.session_previous"))
+            blocks += self._by_section(items)
+        blocks.append(r.lines([msg("mydata.counts", results=len(data["results"])), msg("mydata.kept"),
+                               msg("mydata.footer")]))
+        return [Outgoing(t) for t in pack(blocks, TELEGRAM_TEXT_LIMIT)]
+
+    def _by_section(self, items: list[engine.EditItem]) -> list[str]:
+        """One block per section: its title, then its items, one a line."""
+        r = self.renderer
+        sections: dict[str, list[engine.EditItem]] = {}
+        for item in items:
+            sections.setdefault(section_of(item), []).append(item)
+        return ["\n".join([r(msg("mydata.section", section=group[0].section or msg("edit.other")))]
+                          + [r(msg("mydata.item", question=i.question, value=i.value)) for i in group])
+                for group in sections.values()]
+
+    def _local_time(self, stored: str | None) -> str:
+        """A stored UTC time in the TZ setting, written the catalog's way
+        (2026年11月25日 14:05)."""
+        if not stored:
+            return "—"
+        moment = datetime.fromisoformat(stored)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return format_datetime(moment.astimezone(self.tz), self.renderer.text("mydata.time_format"),
+                               locale=self.renderer.locale)
 
     async def confirm_delete(self, user_id: int) -> list[Outgoing]:
         session = await self.storage.current_session(user_id)
@@ -214,8 +400,9 @@ class Driver:
             return self._say("mydata.none")
         r = self.renderer
         # The buttons name the session and the state's turn they were shown
-        # for: a press on an old confirmation (after /restart, which keeps the
-        # session row, or once any question has been sent since) deletes nothing.
+        # for: a press on an old confirmation (after /restart, which may keep
+        # the session row, or once any question or prompt has been sent since)
+        # deletes nothing.
         turn = session.state.turn
         buttons = [[Button(r.text("delete.yes"), DeleteChoice(True, session.id, turn)),
                     Button(r.text("delete.no"), DeleteChoice(False, session.id, turn))]]
@@ -232,16 +419,103 @@ class Driver:
         if not confirmed:
             return self._say("delete.cancelled")
         await self.storage.delete_user(user_id)
-        return self._say("delete.done")
+        outs = self._say("delete.done")
+        self._reply_keyboard(session, None, outs)
+        return outs
 
     async def text(self, user_id: int, text: str, update_id: int | None = None) -> list[Outgoing]:
         """A typed message: the words for skip and back work like the buttons."""
         word = text.strip().lower()
         if word in SKIP_WORDS:
             return await self.handle(user_id, Skip(), update_id)
-        if word in BACK_WORDS:
+        if word in BACK_WORDS or text.strip() == self.renderer.text("ui.back"):
+            # ⬅️ 上一步 as text: the phone question's reply keyboard sends its label
             return await self.handle(user_id, Back(), update_id)
         return await self.handle(user_id, engine.Answer(text), update_id)
+
+    async def contact(self, user_id: int, phone: str | None, update_id: int | None = None) -> list[Outgoing]:
+        """A contact shared in the chat (Telegram's share-contact button):
+        ``phone`` is its number when it is the sender's own, else None. It
+        answers the phone question only while that question is asked; it is
+        never stored otherwise."""
+        session = await self.storage.current_session(user_id)
+        step = engine.current_step(self.flow, session.state) if session is not None else None
+        if step is None or step.key not in self._phone_steps:
+            return self._say("closing.contact_unexpected")
+        if phone is None:
+            return self._say("closing.contact_not_own")
+        # Telegram gives the number with its country code, often without the +.
+        number = phone if phone.startswith("+") else f"+{phone}"
+        return await self.handle(user_id, engine.Answer(number, step=step.key), update_id)
+
+    # --- /restart --------------------------------------------------------------
+
+    async def restart(self, user_id: int, update_id: int | None = None) -> list[Outgoing]:
+        """/restart: at once early in an interview; asked first once there is
+        a result or more than a couple of answers to lose."""
+        session = await self.storage.current_session(user_id)
+        if session is None or session.has_seen(update_id):
+            return await self.handle(user_id, engine.Restart(), update_id)
+        finished = await self._has_result(user_id, session)
+        answered = sum(1 for k in session.state.history if k not in (self.flow.consent_key, self.flow.depth_key))
+        if not finished and answered <= RESTART_CONFIRM_AFTER:
+            return await self.handle(user_id, engine.Restart(), update_id)
+        # The confirmation is a prompt of its own: a new turn, so every older
+        # button (the question's, an earlier /delete or /restart prompt) has
+        # expired; 取消 asks the question again.
+        state = session.state.model_copy(update={"turn": session.state.turn + 1})
+        await self.storage.save_session(user_id, session.id, state, {}, [], None, update_id)
+        r = self.renderer
+        buttons = [[Button(r.text("restart.yes"), RestartChoice(True, session.id, state.turn)),
+                    Button(r.text("restart.no"), RestartChoice(False, session.id, state.turn))]]
+        text = r.text("restart.confirm_done") if finished else r(msg("restart.confirm_progress", n=answered))
+        return [Outgoing(text, buttons)]
+
+    async def restart_choice(self, user_id: int, session_id: int, turn: int, confirmed: bool,
+                             update_id: int | None = None) -> list[Outgoing]:
+        """A press on a restart confirmation: acts only while the session and
+        its turn are those it was shown for (else nothing: "button.stale")."""
+        session = await self.storage.current_session(user_id)
+        if session is None or session.id != session_id or session.state.turn != turn or session.has_seen(update_id):
+            return []
+        if not confirmed:
+            cancelled = self._say("restart.cancelled")
+            if session.state.status == "done":
+                return cancelled
+            return cancelled + await self.handle(user_id, Resume(), update_id)
+        if not await self._has_result(user_id, session):
+            return await self.handle(user_id, engine.Restart(), update_id)
+        # A result is kept: the new interview is a new session row, the
+        # finished one stays as it was (/summary shows it until the new one
+        # has a result, which replaces it; see Storage.save_session).
+        state, reply = engine.handle(self.flow, session.state, engine.Restart(), self.context())
+        await self.storage.save_session(user_id, None, state, {}, [], None, update_id)
+        outs = self._say("restart.started_keeping") + present(reply, self.renderer)
+        _mark_superseded(session, engine.Restart(), outs)
+        self._reply_keyboard(session, state, outs)
+        return outs
+
+    async def _has_result(self, user_id: int, session) -> bool:
+        """Whether this interview reached a result (one is stored for it)."""
+        if engine.conclusion(self.flow, session.state, self.context()) is not None:
+            return True
+        return any(sid == session.id for sid, _ in await self.storage.finished_sessions(user_id))
+
+    # --- the edit menu, by section ------------------------------------------------
+
+    async def edit_items(self, user_id: int) -> list[engine.EditItem]:
+        session = await self.storage.current_session(user_id)
+        return engine.editable(self.flow, session.state, self.context()) if session is not None else []
+
+    async def edit_menu_section(self, user_id: int, section: str) -> list[Outgoing]:
+        """A press on the edit menu: one section's items, or the sections again."""
+        items = await self.edit_items(user_id)
+        if not items:
+            return self._say("edit.nothing")
+        if section == ALL_SECTIONS:
+            return [edit_menu(items, self.renderer)]
+        chosen = [i for i in items if section_of(i) == section]
+        return [edit_section(chosen, self.renderer)] if chosen else [edit_menu(items, self.renderer)]
 
     # --- callback buttons ----------------------------------------------------
 
@@ -257,6 +531,14 @@ class Driver:
             return await self.handle(user_id, Back(step=press.step, turn=press.turn), update_id)
         if isinstance(press, EditAnswer):
             return await self.handle(user_id, Edit(press.key), update_id)
+        if isinstance(press, callbacks.ShowDetail):
+            return await self.detail(user_id, press.section, press.figures)
+        if isinstance(press, callbacks.CardAction):
+            return await self.card_action(user_id, press.action, update_id)
         if isinstance(press, DeleteChoice):
             return await self.delete(user_id, press.session, press.turn, press.confirmed)
+        if isinstance(press, RestartChoice):
+            return await self.restart_choice(user_id, press.session, press.turn, press.confirmed, update_id)
+        if isinstance(press, EditSection):
+            return await self.edit_menu_section(user_id, press.section)
         return []

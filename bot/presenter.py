@@ -8,13 +8,15 @@ tap, is recognized by the engine and ignored.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from flows.engine import EditItem, Question, Reply
 from flows.messages import msg
-from flows.summary import summary_blocks
+from flows.summary import ALL, SECTIONS, card_lines, detail_blocks, summary_blocks
 
-from .callbacks import CallbackData, Choose, EditAnswer, GoBack, SkipStep
+from . import callbacks  # the result card's buttons: callbacks.ShowDetail, callbacks.CardAction
+from .callbacks import ALL_SECTIONS, CallbackData, Choose, EditAnswer, EditSection, GoBack, SkipStep
 from .i18n import Renderer
 
 TELEGRAM_TEXT_LIMIT = 4096
@@ -40,16 +42,29 @@ class Outgoing:
     # supersedes (set by the driver when a question is asked again or the
     # client navigated away); the channel removes that keyboard.
     replaces: int | None = None
+    # A question that asks for a phone number: Telegram shows its buttons as a
+    # reply keyboard under the typing field, with this label on a first button
+    # that shares the client's own number (the console types it instead).
+    request_contact: str | None = None
+    # This message takes that reply keyboard away (it has no buttons of its own).
+    remove_reply_keyboard: bool = False
+
+
+CLOSING_NOTES = "done."
 
 
 def present(reply: Reply, r: Renderer, limit: int = TELEGRAM_TEXT_LIMIT) -> list[Outgoing]:
     out: list[Outgoing] = []
     notes = r.lines(reply.notes) if reply.notes else ""
     if reply.outcome is not None:
-        if notes:
-            out.append(Outgoing(notes))
-            notes = ""
-        out += [Outgoing(t) for t in summary_texts(reply.outcome, r, limit)]
+        # Notes about the answer (a re-check, a conversion) come before the
+        # card; the closing ones ("诊断已完成…") after it.
+        before = [n for n in reply.notes if not n.key.startswith(CLOSING_NOTES)]
+        after = [n for n in reply.notes if n.key.startswith(CLOSING_NOTES)]
+        if before:
+            out.append(Outgoing(r.lines(before)))
+        out.append(result_card(reply.outcome, r))
+        notes = r.lines(after) if after else ""
     if reply.edit_menu is not None:
         out.append(edit_menu(reply.edit_menu, r))
     if reply.question is not None:
@@ -65,11 +80,60 @@ def present(reply: Reply, r: Renderer, limit: int = TELEGRAM_TEXT_LIMIT) -> list
 
 
 def summary_texts(outcome, r: Renderer, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
-    """The summary, packed into as few messages as fit the limit, never
-    splitting a block (a risk's breakdown stays together) unless one block
-    alone is over the limit, in which case it is split between lines."""
+    """The full breakdown (查看计算明细 → 全部), packed into as few messages
+    as fit the limit, never splitting a block (a risk's breakdown stays
+    together) unless one block alone is over the limit, in which case it is
+    split between lines."""
     blocks = [r.lines(block) for block in summary_blocks(outcome)]
     return pack(blocks, limit)
+
+
+# --- the result card and its detail ---------------------------------------------
+
+
+def figures_mark(outcome) -> str:
+    """A short fingerprint of a result's figures, carried by the card's detail
+    buttons: a press on an old card can tell that the result has changed."""
+    return hashlib.sha256(repr((outcome.profile, outcome.diagnosis)).encode()).hexdigest()[:10]
+
+
+def card_actions(outcome, r: Renderer) -> list[Button]:
+    """修改答案 (as /edit) and, after a quick diagnosis, 完整诊断 (as /deepen)."""
+    actions = [Button(r.text("card.button.edit"), callbacks.CardAction("edit"))]
+    if outcome.quick:
+        actions.append(Button(r.text("card.button.deepen"), callbacks.CardAction("deepen")))
+    return actions
+
+
+def result_card(outcome, r: Renderer) -> Outgoing:
+    """The result on one screen, with 查看计算明细 / 修改答案 / 完整诊断 (quick only)."""
+    detail = Button(r.text("card.button.detail"), callbacks.ShowDetail(figures_mark(outcome), callbacks.DETAIL_MENU))
+    return Outgoing(r.lines(card_lines(outcome)), [[detail], card_actions(outcome, r)])
+
+
+DETAIL_ROWS = (SECTIONS[:3], SECTIONS[3:], (ALL,))  # 寿险 重疾 养老 / 四大账户 财务健康 假设 / 全部
+
+
+def detail_buttons(outcome, r: Renderer) -> list[list[Button]]:
+    mark = figures_mark(outcome)
+    return [[Button(r.text(f"detail.section.{s}"), callbacks.ShowDetail(mark, s)) for s in row] for row in DETAIL_ROWS]
+
+
+def detail_menu(outcome, r: Renderer) -> Outgoing:
+    """The section picker; the card's other buttons come along (in Telegram a
+    pressed card loses its keyboard)."""
+    return Outgoing(r.text("detail.pick"), detail_buttons(outcome, r) + [card_actions(outcome, r)])
+
+
+def detail_messages(outcome, section: str, r: Renderer, limit: int = TELEGRAM_TEXT_LIMIT) -> list[Outgoing]:
+    """One section of the breakdown (or all of it), the section picker under
+    the last message so the next section is one tap away."""
+    if section == callbacks.DETAIL_MENU:
+        return [detail_menu(outcome, r)]
+    texts = pack([r.lines(block) for block in detail_blocks(outcome, section)], limit)
+    outs = [Outgoing(t) for t in texts]
+    outs[-1].buttons = detail_buttons(outcome, r)
+    return outs
 
 
 def pack(blocks: list[str], limit: int) -> list[str]:
@@ -113,11 +177,21 @@ def _split_long(text: str, limit: int) -> list[str]:
 
 
 def question(q: Question, r: Renderer) -> Outgoing:
-    progress = msg("ui.progress", n=q.progress[0], total=q.progress[1], section=q.section or "")
-    lines = [r(progress), r(q.text)]
+    # Where the client is: the section and how many questions are left, never
+    # a total that jumps; a closing question (after the result) its section only.
+    section = q.section or msg("value.text", text="")
+    if q.remaining is None:
+        progress = q.section
+    elif q.remaining == 0:
+        progress = msg("ui.progress.last", section=section)
+    else:
+        progress = msg("ui.progress", section=section, left=q.remaining)
+    lines = [r(q.text)] if progress is None else [r(progress), r(q.text)]
     if q.hint and q.kind not in ("choice", "yes_no"):
         lines.append(r(q.hint))
     buttons: list[list[Button]] = []
+    if q.kind == "phone":
+        return _phone_question(q, lines, r)
     if q.kind in ("choice", "yes_no"):
         # Two short options sit side by side; longer lists one per row.
         row = [Button(r(o.label), Choose(q.turn, q.step, o.id)) for o in q.options]
@@ -133,8 +207,40 @@ def question(q: Question, r: Renderer) -> Outgoing:
     return Outgoing("\n".join(lines), buttons, question_step=q.step, turn=q.turn)
 
 
+def _phone_question(q: Question, lines: list[str], r: Renderer) -> Outgoing:
+    """Its options (不留电话) and 上一步 only: a reply keyboard sends a button's
+    label as text, which the step reads; a skip button would be a second
+    不留电话."""
+    buttons = [[Button(r(o.label), Choose(q.turn, q.step, o.id))] for o in q.options]
+    if q.can_back:
+        buttons.append([Button(r.text("ui.back"), GoBack(q.turn, q.step))])
+    return Outgoing("\n".join(lines), buttons, question_step=q.step, turn=q.turn,
+                    request_contact=r.text("label.contact_share"))
+
+
+def section_of(item: EditItem) -> str:
+    """The id of an item's section (its message id), as EditSection names it."""
+    return item.section.key if item.section is not None else NO_SECTION
+
+
+NO_SECTION = "-"  # steps declared without a section
+
+
 def edit_menu(items: list[EditItem], r: Renderer) -> Outgoing:
+    """A button per section that has answers; with one section, its items."""
+    sections = {section_of(i): i.section for i in items}
+    if len(sections) <= 1:
+        return edit_section(items, r, with_back=False)
+    buttons = [[Button(r(title) if title else r.text("edit.other"), EditSection(key))]
+               for key, title in sections.items()]
+    return Outgoing(r.text("edit.sections"), buttons)
+
+
+def edit_section(items: list[EditItem], r: Renderer, with_back: bool = True) -> Outgoing:
+    """The items of one section (``items`` already chosen), and 返回 to the sections."""
     buttons = [[Button(_short(f"{r(i.question)} → {r(i.value)}"), EditAnswer(i.key))] for i in items]
+    if with_back:
+        buttons.append([Button(r.text("edit.back_to_sections"), EditSection(ALL_SECTIONS))])
     return Outgoing(r.text("edit.menu"), buttons)
 
 

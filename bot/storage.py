@@ -324,6 +324,14 @@ class Storage:
             await self.db.executemany(
                 "INSERT INTO results (session_id, user_id, created_at, figures) VALUES (?, ?, ?, ?)", figures
             )
+            # A new result replaces the interviews before it (a finished one
+            # kept readable by a confirmed /restart): a client has at most the
+            # newest finished interview and one in progress.
+            older = [(user_id, session_id) for session_id, user_id, _, _ in figures]
+            await self.db.executemany("DELETE FROM results WHERE user_id = ? AND session_id < ?", older)
+            await self.db.executemany(
+                "DELETE FROM answers WHERE session_id IN (SELECT id FROM sessions WHERE user_id = ? AND id < ?)", older)
+            await self.db.executemany("DELETE FROM sessions WHERE user_id = ? AND id < ?", older)
         sent = [(job.step, job.message_id, job.user_id) for job in batch if isinstance(job, _QuestionSent)]
         if sent:
             await self.db.executemany(
@@ -410,12 +418,22 @@ class Storage:
         self._cache(user_id, session)
         return session
 
+    async def finished_sessions(self, user_id: int) -> list[tuple[int, State]]:
+        """The user's interviews that reached a result, newest first (at most
+        two: the current one and the one a /restart kept)."""
+        rows = await self.db.execute_fetchall(
+            "SELECT s.id, s.state FROM sessions s WHERE s.user_id = ?"
+            " AND EXISTS (SELECT 1 FROM results r WHERE r.session_id = s.id) ORDER BY s.id DESC", (user_id,))
+        return [(sid, State.model_validate_json(state)) for sid, state in rows]
+
     async def save_session(self, user_id: int, session_id: int | None, state: State,
                            changed: dict[str, Any], removed: list[str], figures: dict | None = None,
                            update_id: int | None = None) -> int:
         """Persist the state and the answers that changed, committed (with
         other chats' writes) before this returns; returns the session id (new
-        on the first save)."""
+        on the first save, or when ``session_id`` is None: a new interview
+        after a finished one). ``figures``: a result, stored; it replaces
+        the user's earlier interviews (their rows are deleted)."""
         return await self._submit(_SessionSave(user_id, session_id, state, changed, removed, figures, update_id))
 
     # --- delivery ------------------------------------------------------------
@@ -470,14 +488,15 @@ class Storage:
             data["client"] = {"language": language, "consent_at": consent_at, "created_at": created_at,
                               "unreachable_since": unreachable}
         sessions = await self.db.execute_fetchall(
-            "SELECT id, flow, status, started_at, updated_at, completed_at FROM sessions WHERE user_id = ? ORDER BY id",
-            (user_id,))
-        for sid, flow, status, started, updated, completed in sessions:
+            "SELECT id, flow, status, started_at, updated_at, completed_at, state FROM sessions WHERE user_id = ?"
+            " ORDER BY id", (user_id,))
+        for sid, flow, status, started, updated, completed, state in sessions:
             answers = await self.db.execute_fetchall(
                 "SELECT key, value FROM answers WHERE session_id = ? ORDER BY answered_at, key", (sid,))
             data["sessions"].append({"id": sid, "flow": flow, "status": status, "started_at": started,
                                      "updated_at": updated, "completed_at": completed,
-                                     "answers": {k: json.loads(v) for k, v in answers}})
+                                     "answers": {k: json.loads(v) for k, v in answers},
+                                     "state": State.model_validate_json(state)})
         results = await self.db.execute_fetchall(
             "SELECT session_id, created_at FROM results WHERE user_id = ? ORDER BY id", (user_id,))
         data["results"] = [{"session_id": sid, "created_at": created} for sid, created in results]

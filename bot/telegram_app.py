@@ -21,6 +21,9 @@ from typing import Any
 
 from telegram import (
     BotCommand,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
     Update,
 )
 from telegram.constants import ChatType
@@ -39,6 +42,7 @@ from telegram.warnings import PTBUserWarning
 
 from flows.messages import msg
 
+from .callbacks import CardAction, ShowDetail, decode
 from .config import Settings
 from .driver import COMMANDS, Driver
 from .presenter import TELEGRAM_TEXT_LIMIT, Outgoing, pack
@@ -46,6 +50,9 @@ from .storage import Storage
 
 log = logging.getLogger("diagbot")
 
+# The result card and its section picker are menus, pressed again and again:
+# their keyboard stays (a question's is replaced by the answer chosen).
+KEEPS_KEYBOARD = (ShowDetail, CardAction)
 MENU_COMMANDS = ("start", "back", "edit", "summary", "mydata", "delete", "restart", "help", "cancel")
 
 
@@ -88,9 +95,15 @@ def chat_tag(chat_id: int, secret: str) -> str:
 
 
 def keyboard(out: Outgoing) -> dict | None:
-    """The Bot API's InlineKeyboardMarkup, as the JSON it is sent as."""
+    """The Bot API's InlineKeyboardMarkup, as the JSON it is sent as; for
+    the phone question a reply keyboard (share-contact first, then the
+    buttons' labels, sent back as text); ReplyKeyboardRemove to take that away."""
+    if out.request_contact:
+        rows = [[KeyboardButton(out.request_contact, request_contact=True)]]
+        rows += [[KeyboardButton(b.label) for b in row] for row in out.buttons]
+        return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True).to_dict()
     if not out.buttons:
-        return None
+        return ReplyKeyboardRemove().to_dict() if out.remove_reply_keyboard else None
     return {"inline_keyboard": [[{"text": b.label, "callback_data": b.data} for b in row] for row in out.buttons]}
 
 
@@ -180,6 +193,14 @@ class TelegramChannel:
         message = update.message
         if message is None:
             return "ignored", None
+        if message.contact is not None:
+            # Telegram's share-contact button: the client's own number answers
+            # the phone question; someone else's contact card is not taken.
+            # (Never logged: the log line names the kind only.)
+            own = message.contact.user_id == user.id
+            outs = await self.driver.contact(user.id, message.contact.phone_number if own else None,
+                                             update.update_id)
+            return "contact", await self.send(to, outs)
         if message.text is None:
             await self._notice(to, "unsupported.message")
             return "unsupported", None
@@ -220,7 +241,8 @@ class TelegramChannel:
             await self._quietly(to, lambda: query.answer(self.r.text("button.stale")))
             return None
         await self._quietly(to, query.answer)
-        await self._mark_chosen(to, query)
+        if not isinstance(decode(query.data or ""), KEEPS_KEYBOARD):
+            await self._mark_chosen(to, query)
         return await self.send(to, outs)
 
     async def _mark_chosen(self, to: Recipient, query) -> None:

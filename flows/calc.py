@@ -55,6 +55,7 @@ class Profile:
     million_medical: bool | None = None
     retirement_savings: Decimal = ZERO
     priorities: tuple[str, ...] = PRIORITIES
+    ranked: bool = True  # the client ranked the concerns (False: the default order was taken)
     budget: Decimal | None = None
 
 
@@ -98,8 +99,9 @@ class Account:
 @dataclass(frozen=True)
 class Allotment:
     key: str
-    recommended: Decimal
+    recommended: Decimal  # the seed's amount for the account (its lower bound)
     allotted: Decimal
+    needed: bool = True  # False: the account's risk has no gap, so it gets nothing
 
 
 @dataclass(frozen=True)
@@ -121,12 +123,17 @@ class Diagnosis:
     accounts: tuple[Account, ...]
     income_cover_low: Decimal
     income_cover_high: Decimal
-    insurance_accounts_min: Decimal
+    insurance_accounts_min: Decimal  # the seed's three insurance accounts together (lower bounds)
     budget: Decimal | None
     budget_fit: tuple[Allotment, ...]  # empty when the budget covers the three insurance accounts
+    fit_order: tuple[str, ...]  # the order a short budget funds the insurance accounts in
     ratios: tuple[Ratio, ...]
     financial_assets: Decimal
     tier: int  # 1: <20万, 2: 20–100万, 3: 100–500万, 4: 500万+
+    # The insurance accounts whose risk has a gap (see ``needed_accounts``),
+    # and what they recommend together: the budget the gaps call for.
+    needed_accounts: tuple[str, ...] = ("income", "health", "annuity")
+    needed_accounts_min: Decimal = ZERO
 
 
 def age_on(birth: date, today: date) -> int:
@@ -204,24 +211,63 @@ def four_accounts(p: Profile, a: Assumptions) -> tuple[Account, ...]:
 # Which account serves each concern the client ranks (5.6).
 PRIORITY_ACCOUNT = {"income": "income", "legacy": "income", "health": "health",
                     "education": "annuity", "retirement": "annuity"}
+INSURANCE_ACCOUNTS = ("income", "health", "annuity")
 
 
-def fit_budget(budget: Decimal, accounts: tuple[Account, ...], priorities: tuple[str, ...]) -> tuple[Allotment, ...]:
-    """Fund the three insurance accounts (at their lower amounts) in the order
-    of the client's own ranking until the budget runs out."""
+def fit_order(priorities: tuple[str, ...]) -> tuple[str, ...]:
+    """The three insurance accounts in the order of the client's ranking; an
+    account no ranked concern names comes after, in the seed's order."""
     order: list[str] = []
     for concern in priorities:
         key = PRIORITY_ACCOUNT.get(concern)
         if key and key not in order:
             order.append(key)
-    for key in ("income", "health", "annuity"):  # any account no concern named
-        if key not in order:
-            order.append(key)
+    order += [key for key in INSURANCE_ACCOUNTS if key not in order]
+    return tuple(order)
+
+
+def needed_accounts(p: Profile, life: Gap, critical_illness: Gap, retirement: Gap,
+                    medical_missing: bool) -> tuple[str, ...]:
+    """The insurance accounts whose risk has a gap (domain.md, "From gaps to
+    advice"): money in an account with nothing to cover buys nothing."""
+    needed = []
+    if life.c > 0:
+        needed.append("income")
+    if critical_illness.c > 0 or medical_missing:
+        needed.append("health")
+    if retirement.c > 0 or any(child.education > 0 for child in p.children):
+        needed.append("annuity")  # the annuity account also holds the children's education annuity
+    return tuple(needed)
+
+
+def gap_order(life: Gap, critical_illness: Gap, retirement: Gap, medical_missing: bool) -> tuple[str, ...]:
+    """The insurance accounts in the order of what to fill first when the
+    client did not rank (the same order as the advice, 先补什么): the health
+    account first when 百万医疗 is missing (cheap, and the base of health
+    cover); then by the size of the gap each account covers; ties in the
+    seed's order."""
+    size = {"income": life.c, "health": critical_illness.c, "annuity": retirement.c}
+    order = sorted(INSURANCE_ACCOUNTS, key=lambda key: (-size[key], INSURANCE_ACCOUNTS.index(key)))
+    if medical_missing:
+        order.remove("health")
+        order.insert(0, "health")
+    return tuple(order)
+
+
+def fit_budget(budget: Decimal, accounts: tuple[Account, ...], order: tuple[str, ...],
+               needed: tuple[str, ...] = INSURANCE_ACCOUNTS) -> tuple[Allotment, ...]:
+    """Fund the three insurance accounts (at their lower amounts) in ``order``
+    (the client's own ranking, or what to fill first) until the budget runs
+    out. An account whose risk has no gap gets nothing; its share goes on to
+    the next account."""
     by_key = {acc.key: acc for acc in accounts}
     left = budget
     fitted = []
     for key in order:
         want = by_key[key].low
+        if key not in needed:
+            fitted.append(Allotment(key, want, ZERO, needed=False))
+            continue
         got = min(want, left)
         left -= got
         fitted.append(Allotment(key, want, got))
@@ -265,19 +311,25 @@ def asset_tier(financial_assets: Decimal, a: Assumptions) -> int:
 
 def diagnose(p: Profile, a: Assumptions) -> Diagnosis:
     life, years, basis = life_gap(p, a)
+    critical_illness = critical_illness_gap(p, a)
     retirement, retirement_years = retirement_gap(p, a)
+    medical_missing = p.million_medical is not True
     accounts = four_accounts(p, a)
     insurance_min = sum((acc.low for acc in accounts[:3]), ZERO)
+    needed = needed_accounts(p, life, critical_illness, retirement, medical_missing)
+    needed_min = sum((acc.low for acc in accounts[:3] if acc.key in needed), ZERO)
+    order = (fit_order(p.priorities) if p.ranked
+             else gap_order(life, critical_illness, retirement, medical_missing))
     fit: tuple[Allotment, ...] = ()
     if p.budget is not None and p.budget < insurance_min:
-        fit = fit_budget(p.budget, accounts, p.priorities)
+        fit = fit_budget(p.budget, accounts, order, needed)
     financial = p.savings + p.retirement_savings
     return Diagnosis(
         support_years=years,
         support_years_basis=basis,
         life=life,
-        critical_illness=critical_illness_gap(p, a),
-        medical_missing=p.million_medical is not True,
+        critical_illness=critical_illness,
+        medical_missing=medical_missing,
         retirement=retirement,
         retirement_years=retirement_years,
         accounts=accounts,
@@ -286,7 +338,10 @@ def diagnose(p: Profile, a: Assumptions) -> Diagnosis:
         insurance_accounts_min=insurance_min,
         budget=p.budget,
         budget_fit=fit,
+        fit_order=order,
         ratios=household_ratios(p, a),
         financial_assets=financial,
         tier=asset_tier(financial, a),
+        needed_accounts=needed,
+        needed_accounts_min=needed_min,
     )

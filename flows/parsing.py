@@ -56,6 +56,12 @@ Rules, in short:
   raise "error.dont_know", a question back ("…什么意思?", …吗) "error.question";
   the engine words both for the step (the default behind 跳过, an estimate or 0).
 * A name is letters on one line without digits; 我姓王 → 王.
+* Two questions take several values in one answer, each read by the
+  one-value grammar: every child's age (parse_ages: 3岁和7岁, 老大8岁,老二3岁,
+  双胞胎4岁 → [4, 4], 没有 → []) and a few amounts (parse_amounts: 存款60万,
+  寿险50万,重疾20万 in any order, or one amount per part in order). A count
+  without ages, a part not named, a part named twice, amounts that cannot be
+  matched to the parts one to one, or another product are asked back.
 """
 
 from __future__ import annotations
@@ -336,7 +342,8 @@ def _strip_particles(s: str) -> str:
 # What a parser says when it cannot read an answer at all; only then is the
 # text looked at as "don't know" or a question (30万吗 stays 30万).
 _FORMAT_ERRORS = frozenset({"error.not_money", "error.not_whole", "error.not_date", "error.not_yes_no",
-                            "error.not_choice", "error.not_ranking", "error.not_number"})
+                            "error.not_choice", "error.not_ranking", "error.not_number", "error.not_ages",
+                            "error.not_amounts"})
 
 
 def _not_an_answer(text: str | None) -> str | None:
@@ -482,6 +489,16 @@ def _tail(t: _Tok, before: str | None, place: Decimal, zero_place: Decimal | Non
 
 
 def _evaluate(toks: list[_Tok]) -> Decimal:
+    """Read one well-formed numeral; raises _Bad otherwise, also for tokens
+    whose arithmetic fails (decimal.InvalidOperation and the like): whatever
+    the tokens, a numeral is read or it is malformed, never a crash."""
+    try:
+        return _read_numeral(toks)
+    except ArithmeticError:  # decimal.DecimalException, ZeroDivisionError, OverflowError
+        raise _Bad from None
+
+
+def _read_numeral(toks: list[_Tok]) -> Decimal:
     """Read one well-formed numeral; raises _Bad otherwise.
 
     The grammar: sections below 万 are read digit-unit by digit-unit with
@@ -504,6 +521,7 @@ def _evaluate(toks: list[_Tok]) -> Decimal:
     zero_place: Decimal | None = None  # the place of the unit before a 零
     section_zero = False  # the section after a big unit opened with 零
     fraction = False
+    decimal_multiplier = False  # a decimal multiplied a small unit (1.5千): no 点 may follow in its section
     units = 0  # units read so far: 0 means a first multiplier may be any number (30万, 1.5亿, 15k)
     closed = False  # a fractional multiplier of 万/亿 ends the numeral: 1.5万5000 is not 2万
     i = 0
@@ -539,6 +557,7 @@ def _evaluate(toks: list[_Tok]) -> Decimal:
                 if pending.value == 0:
                     raise _Bad
                 m = pending.value
+                decimal_multiplier = decimal_multiplier or "." in pending.digits
             if last_small is not None and u >= last_small:
                 raise _Bad  # units strictly decrease: 十五十, 拾9百
             if prev == "Z" or (pending is not None and before == "Z"):
@@ -592,6 +611,8 @@ def _evaluate(toks: list[_Tok]) -> Decimal:
         elif t.kind == "P":
             if fraction or last_big is not None or prev not in ("N", "U"):
                 raise _Bad
+            if decimal_multiplier:
+                raise _Bad  # 0.1十点5, 2.5千点3: a point after a decimal multiplier spells no number
             if prev == "N":
                 assert pending is not None
                 if "." in pending.digits:
@@ -611,7 +632,7 @@ def _evaluate(toks: list[_Tok]) -> Decimal:
                 j += 1
             if not frac:
                 raise _Bad
-            digits = f"{whole}.{frac}"
+            digits = f"{int(whole)}.{frac}"  # whole is integral here; int() writes it without an exponent
             pending = _Tok("N", Decimal(digits), digits)
             before, prev, section, last_small, units, fraction = None, "N", Decimal(0), None, 0, True
             i = j
@@ -1437,3 +1458,571 @@ def parse_text(text: str, max_chars: int = MAX_NAME_CHARS) -> Parsed:
     if len(name) > max_chars:
         raise ParseError(msg("error.text_too_long", max=max_chars))
     return Parsed(name)
+
+
+# --- compound answers: every child's age, several amounts -------------------
+#
+# The quick interview asks a few things at once: each child's age in one
+# answer (parse_ages) and a few amounts in one answer (parse_amounts). Each
+# piece goes through the one-value grammar above (parse_whole / parse_money);
+# what is read here is only what joins the pieces: counts, labels, separators.
+# Whatever does not fit is asked back, never guessed: no sums, no part filled
+# in that was not named, no count taken for an age.
+
+
+def _joined(items: list[Any]) -> Any:
+    """Several values shown as one list (3、7; 寿险保额、重疾险保额), the
+    joining word coming from the catalog ("list.join")."""
+    if len(items) == 1:
+        return items[0]
+    return msg("list.join", first=items[0], rest=_joined(items[1:]))
+
+
+# --- every child's age --------------------------------------------------------
+
+MAX_CHILDREN = 10
+MAX_CHILD_AGE = 50
+CHILD_AGE_BOUNDS: Bounds = (0, MAX_CHILD_AGE)  # the child age step's bounds (flows/diagnosis.py)
+
+_CHILD_NOUN = "孩子们|孩子|小孩子|小孩|子女|儿女|宝宝|娃娃|娃|儿子|女儿|闺女|男孩|女孩"
+_COUNT_NUM = "[0-9]{1,3}|[一二两俩三四五六七八九十]{1,3}"
+# 没有 / 还没有 / 暂时没有 / 没有孩子 / 不要孩子 / 丁克 / 0 (a bare 0; 0岁 is a newborn).
+_NO_CHILDREN = re.compile(
+    rf"(?:我们家|我们|我家|家里|我|目前|现在|暂时|也|还|都)*"
+    rf"(?:一个都没有|一个也没有|没有|没|无|暂无|不要|不想要|不打算要|没打算要|没要|没生|不生)(?:{_CHILD_NOUN})?"
+    rf"|丁克(?:家庭|族)?|(?:0|零)(?:个|位)?(?:{_CHILD_NOUN})?|none|no")
+# 有 / 我有 / 我家 / 我们家一共有: said before a count or the ages. 我 / 我们
+# only with a verb: 我38岁 is not about a child.
+_HAVE_VERB = "(?:一共有|总共有|一共|总共|共有|生了|养了|有)"
+_HAVE_CHILDREN = re.compile(rf"(?:我们家|我家|家里)(?:目前|现在)?{_HAVE_VERB}?|(?:我们|我)(?:目前|现在)?{_HAVE_VERB}"
+                            rf"|(?:目前|现在)?{_HAVE_VERB}?")
+# A count said first: 两个(孩子), 2个, 俩孩子, 有个女儿, 一儿一女. Not 两个月 (an age).
+_CHILD_COUNT = re.compile(
+    rf"(?P<n>{_COUNT_NUM})(?:个|位|名)(?![多半]?月)(?:{_CHILD_NOUN})?"
+    rf"|(?P<m>{_COUNT_NUM})(?:孩子|小孩|子女|儿女)"
+    rf"|个(?:{_CHILD_NOUN})"
+    rf"|(?P<a>{_COUNT_NUM})个?(?P<x>儿子|儿|闺女|女儿|女)(?P<b>{_COUNT_NUM})个?(?P<y>儿子|儿|闺女|女儿|女)")
+_AGES_SEPS = r"[ ,;、:。!?&+|]|以及|还有|另外|然后|和|与|跟|及"
+_AGES_SEP_AT = re.compile(rf"(?:{_AGES_SEPS})+")
+# Who an age is about: 老大, 大的, 二儿子, 一个(孩子), 双胞胎… A label after
+# a numeral belongs to the number (十一个月, 6个月大的), so it is no label there.
+_LABEL_START = r"(?<![0-9零〇一二两俩三四五六七八九十百月])"
+_TWINS = {"双胞胎": 2, "龙凤胎": 2, "三胞胎": 3}
+_CHILD_LABEL = re.compile(
+    _LABEL_START + r"(?:"
+    rf"(?P<twins>(?:一对)?(?:双胞胎|龙凤胎|三胞胎)(?:{_CHILD_NOUN})?)"
+    r"|(?P<specific>老[大二三四五六七八九十幺么小]|大的|小的|中间的|中间那个|最大的|最小的|老大的|"
+    r"大一点的|小一点的|大宝|二宝|三宝|四宝|小宝|大娃|二娃|三娃|小娃|[大二三四小幺]?(?:儿子|女儿|闺女)|"
+    r"男孩|女孩|男宝|女宝|男娃|女娃|哥哥|姐姐|弟弟|妹妹|独生子女|独生子|独生女)"
+    rf"|(?P<generic>(?:第[一二三四五六七八九十]个|另一个|另外一个|还有一个|其中一个|一个)(?![多半]?月)(?:{_CHILD_NOUN})?"
+    rf"|{_CHILD_NOUN})"
+    r")(?:的)?(?:今年|现在|目前|已经|是)*")
+_ALL_OF_THEM = re.compile(r"^都(?:是)?")  # 双胞胎都4岁; 两个孩子都5岁 (for one child: 都5岁了 = already 5)
+_AGE_AFTER_AGE = re.compile(r"(?<=岁)(?=(?:[0-9]{1,2}|[一二两三四五六七八九十]{1,3})周?岁)")  # 8岁5岁, not 3岁5个月
+_THOUSANDS_AT = re.compile(r"[0-9],[0-9]{3}(?![0-9])")
+# The words one age may be written with (what parse_whole(age=True) reads).
+_AGE_TEXT = _vocabulary({"age": tuple("0123456789零〇一二两俩三四五六七八九十百.-/") + (
+    "还没满月", "没满月", "未满月", "刚满月", "满月", "刚出生", "刚生", "新生儿", "半岁多", "半岁", "未满", "不满",
+    "没满", "没到", "周岁", "岁半", "岁", "个多月", "个半月", "个月", "多月", "月份", "月大", "月", "大", "半", "多",
+    "来", "年", "日", "号", "出生的", "出生", "生的", "生人", "生", "的", "了", "今年", "现在", "目前", "已经", "已",
+    "刚满", "满", "刚", "才", "快", "还", "是", "有", "几") + MONEY_WORDS["approx"]})
+
+
+@dataclass
+class _ChildEntry:
+    """One child (or twins) as written: who, and the age text (may be empty)."""
+
+    labels: list[re.Match[str]]
+    text: str = ""
+
+
+@_explained
+def parse_ages(text: str, today: date) -> Parsed:
+    """Every child's age in one answer, in the order given: 5, 五岁, 3岁和7岁,
+    3、7, 老大8岁,老二3岁, 大的10岁小的6岁, 两个孩子,3岁和5岁, 双胞胎4岁 →
+    [4, 4]; 没有 / 丁克 / a bare 0 → []. Each age is read as parse_whole(age=True)
+    reads one (6个月 → 0, 三岁半 → 3, 2019年的 → its age on ``today``); a note
+    says when an age was rounded or converted. A count without ages (两个,
+    有孩子) asks for the ages; a count that disagrees with the ages, an age
+    outside 0–50 or more than 10 children is asked back."""
+    s = _clean(text, punct_only=msg("error.not_ages"), remarks=_WHOLE_VOCAB)
+    if _NO_CHILDREN.fullmatch(_strip_particles(s).replace(" ", "")):
+        return Parsed([])
+    if _THOUSANDS_AT.search(s):
+        raise ParseError(msg("error.not_ages"))  # 3,700: a thousands comma or two ages? asked, not guessed
+    s = _strip_particles(s)  # 有的, 3岁了
+    rest = s[_HAVE_CHILDREN.match(s).end():]  # type: ignore[union-attr]  # matches the empty string
+    if (m := _DATE_SEP.fullmatch(rest.strip())) and m.group(2) == " " and len(m.group(1)) == 4:
+        raise ParseError(msg("error.not_ages"))  # 2018 5 1: a date of birth or three ages? asked, not guessed
+    count, rest = _child_count(rest)
+    if count is not None and count > MAX_CHILDREN:
+        raise ParseError(msg("error.ages_too_many", max=MAX_CHILDREN))
+    entries = _child_entries(rest)
+    if not entries or any(not e.text for e in entries):
+        raise ParseError(_ages_needed(count, entries))
+    ages: list[int] = []
+    notes: list[Msg] = []
+    for entry in entries:
+        age, note = _child_age(entry.text, today)
+        ages += [age] * _times(entry, count if len(entries) == 1 else None)
+        notes += [note] if note else []
+    if len(ages) > MAX_CHILDREN:
+        raise ParseError(msg("error.ages_too_many", max=MAX_CHILDREN))
+    if count is not None and count != len(ages):
+        raise ParseError(msg("error.ages_count_mismatch", count=count, ages=len(ages)))
+    if not notes:
+        return Parsed(ages)
+    if len(ages) == 1:
+        return Parsed(ages, notes[0])
+    return Parsed(ages, msg("note.ages_in_years", ages=_joined(ages)))
+
+
+def _child_count(s: str) -> tuple[int | None, str]:
+    """A count said before the ages (两个孩子,3岁和5岁) and the rest of the
+    answer. 一个 / 一个孩子 right before an age is who the age is about
+    (一个5岁,一个3岁), a count only before a separator or the end."""
+    m = _CHILD_COUNT.match(s.lstrip())
+    if not m:
+        return None, s
+    rest = s.lstrip()[m.end():]
+    if m.group("a"):
+        count = _whole_of(m.group("a")) + _whole_of(m.group("b"))
+        if m.group("x")[0] == m.group("y")[0]:
+            return None, s  # 一儿一儿: not a pair of son and daughter
+        return count, rest
+    digits = m.group("n") or m.group("m")
+    count = _whole_of(digits) if digits else 1
+    if count == 1 and rest and not _AGES_SEP_AT.match(rest):
+        return None, s
+    return count, rest
+
+
+def _child_entries(s: str) -> list[_ChildEntry]:
+    """The answer cut into children: a separator or a new label starts the
+    next child (大的10岁小的6岁); a label right after an age and before a
+    separator is that age's (5岁的儿子,3岁的女儿); a space before a unit
+    joins (5 岁)."""
+    tokens = _child_tokens(s)
+    entries: list[_ChildEntry] = []
+    current = _ChildEntry([])
+    after_space = False
+    for j, (kind, value) in enumerate(tokens):
+        if kind == "sep":
+            after_space = value.strip() == ""
+            if current.text:
+                entries.append(current)
+                current = _ChildEntry([])
+            continue
+        if kind == "label":
+            assert isinstance(value, re.Match)
+            ends_entry = j + 1 == len(tokens) or tokens[j + 1][0] == "sep"
+            if current.text and not ends_entry:
+                entries.append(current)
+                current = _ChildEntry([])
+            current.labels.append(value)
+            continue
+        assert isinstance(value, str)
+        continues = (after_space and entries and not current.labels and not current.text
+                     and not any(c in _REMARK_NUMERALS for c in value) and not _AGE_ZERO.fullmatch(value))
+        if continues:  # 5 岁, 2019 年, 3岁 半
+            current = entries.pop()
+        current.text += value
+        after_space = False
+    if current.text or current.labels:
+        entries.append(current)
+    return [piece for e in entries for piece in _split_ages_in_a_row(e)]
+
+
+def _child_tokens(s: str) -> list[tuple[str, str | re.Match[str]]]:
+    """Separators, labels and the text between them, in order."""
+    tokens: list[tuple[str, str | re.Match[str]]] = []
+    i = 0
+    while i < len(s):
+        sep = _AGES_SEP_AT.match(s, i)
+        if sep:
+            tokens.append(("sep", sep.group()))
+            i = sep.end()
+            continue
+        label = _CHILD_LABEL.match(s, i)
+        if label and label.end() > i:
+            tokens.append(("label", label))
+            i = label.end()
+            continue
+        if tokens and tokens[-1][0] == "text":
+            tokens[-1] = ("text", str(tokens[-1][1]) + s[i])
+        else:
+            tokens.append(("text", s[i]))
+        i += 1
+    return tokens
+
+
+def _split_ages_in_a_row(entry: _ChildEntry) -> list[_ChildEntry]:
+    """8岁5岁3岁 written without separators: one child each (3岁5个月 stays one)."""
+    pieces = _AGE_AFTER_AGE.split(entry.text)
+    if len(pieces) == 1:
+        return [entry]
+    return [_ChildEntry(entry.labels if k == 0 else [], p) for k, p in enumerate(pieces)]
+
+
+def _times(entry: _ChildEntry, count: int | None) -> int:
+    """How many children one written age stands for: 双胞胎4岁 → 2,
+    老大老二都5岁 → 2, 两个孩子都5岁 → 2; several children named before one
+    age without 都 (儿子女儿5岁) cannot be read."""
+    twins = max((_TWINS[t] for m in entry.labels for t in _TWINS if m.group("twins") and t in m.group("twins")),
+                default=1)
+    named = sum(1 for m in entry.labels if m.group("specific"))
+    if _ALL_OF_THEM.match(entry.text):
+        return max(twins, named, count or 1)
+    if named > 1 and twins == 1:
+        raise ParseError(msg("error.not_ages"))
+    return twins
+
+
+def _ages_needed(count: int | None, entries: list[_ChildEntry]) -> Msg:
+    """Children said but not (all) their ages: ask for each one's age."""
+    if count is None and len(entries) == 1 and not entries[0].text:
+        count = max((_TWINS[t] for m in entries[0].labels for t in _TWINS if m.group("twins")
+                     and t in m.group("twins")), default=None)
+    if count is None:
+        return msg("error.ages_needed_any")
+    return msg("error.ages_needed", n=count)
+
+
+def _child_age(text: str, today: date) -> tuple[int, Msg | None]:
+    """One child's age as parse_whole(age=True) reads it, checked to be
+    only an age (no count, no other person) and within the step's bounds."""
+    text = _ALL_OF_THEM.sub("", text)
+    if not _only_words(text.replace(" ", ""), _AGE_TEXT) or re.search(r"个(?![多半]?月)", text):
+        raise ParseError(msg("error.not_ages"))
+    try:
+        parsed = parse_whole(text, age=True, today=today, bounds=CHILD_AGE_BOUNDS)
+    except ParseError as err:
+        if err.message.key in ("error.not_whole", "error.just_one", "error.one_number", "error.not_number",
+                               "error.dont_know", "error.question"):
+            raise ParseError(msg("error.not_ages")) from None
+        raise
+    if parsed.value > MAX_CHILD_AGE:  # parse_whole never reads a negative age: it says "error.negative"
+        raise ParseError(msg("error.too_large", max=MAX_CHILD_AGE))
+    return parsed.value, parsed.note
+
+
+# --- several amounts ----------------------------------------------------------
+
+# The words naming each part an amounts question may ask about.
+PART_WORDS: dict[str, tuple[str, ...]] = {
+    "savings": ("存款", "储蓄", "积蓄", "理财", "基金", "股票", "投资", "现金", "活期", "定期", "银行存款", "银行理财",
+                "存的钱", "存了", "存的", "存着"),
+    "life_cover": ("寿险", "定寿", "定期寿险", "终身寿险", "人寿保险", "意外险", "意外", "身故"),
+    "ci_cover": ("重疾", "重疾险", "重大疾病", "重大疾病险", "重大疾病保险"),
+}
+# Words naming several parts at once: read only with one value for all
+# (保险都没有 → both 0; 保险各50万), never split.
+PART_GROUP_WORDS: dict[str, tuple[str, ...]] = {
+    "保险": ("life_cover", "ci_cover"), "商业保险": ("life_cover", "ci_cover"),
+}
+# Money this kind of question does not ask about: asked back, never stored
+# as one of the parts (nor dropped as a remark).
+OTHER_AMOUNT_WORDS = (
+    "百万医疗险", "百万医疗", "医疗险", "医疗保险", "医疗", "医保", "社保", "养老金", "养老保险", "养老", "退休金",
+    "年金险", "年金", "教育金", "分红险", "万能险", "储蓄险", "理财险", "车险", "汽车", "车子", "车贷", "车", "房子",
+    "房产", "房贷", "房", "贷款", "负债", "欠款", "还欠", "欠", "公积金", "收入", "工资", "薪水", "薪资", "年薪",
+    "月薪", "预算", "生活费", "开支", "花销", "花费", "支出", "开销", "教育费", "学费", "赡养费", "资产",
+)
+_TINY_AMOUNT = 1000  # as flows/engine.py TINY_AMOUNT: a bare total below this needs its unit written out
+
+# 都没有 / 没有 / 无 / 0 / 全无 / 三个都没有: every part 0.
+_NO_AMOUNTS = re.compile(
+    r"(?:我们家|我们|我家|家里|我|目前|现在|暂时)*"
+    r"(?:[一二两三四五六七八九]个|[一二两三四五六七八九]项|全部|全都|都|全|啥都|什么都|一个都|一个也|一样都|一项都|统统)*"
+    r"(?:没有|没|无|暂无|没买|没存|是0|为0|是零|0|零)|none|nothing|nil|no")
+# 其他都没有 / 别的没有 / 其余为0: the parts not named are 0.
+_REST_ZERO = re.compile(r"(?:其他|其它|别的|其余|剩下|另外)的?(?:两个|两项|几个|几项|项)?(?:都|也|全|全都)?"
+                        r"(?:没有|没买|没|无|是0|为0|0|零)的?")
+_AMOUNT_CLAUSES = re.compile(r"[;、。]|(?<![0-9]),|,(?![0-9])")
+_AMOUNT_SEPS = re.compile(r"[;、。:]|(?<![0-9]),|,(?![0-9])|以及|还有|和|及|与|跟")
+_EACH = re.compile(r"^(?:各自|各|都|每项都?|每个都?)(?:是|为|有)?")  # 寿险重疾各20万, 都没有
+_RESPECTIVELY = re.compile(r"^(?:分别是|分别为|分别有|分别)")
+# What may stand between labels without being a value: 我家存款…, 存款和理财…, 寿险、重疾…
+_GAP_FILLER = _vocabulary({"filler": ("我们家", "我们", "我家", "家里", "我的", "我本人", "本人", "我自己", "自己", "我",
+                                      "目前", "现在", "现有", "已有", "已经有", "有", "是", "的", "了", "另外", "还有",
+                                      "以及", "和", "及", "与", "跟", "其中", "一共", "总共", ",", ";", "、", "。", ":")
+                                      + ABOUT_WORDS["self"] + ABOUT_WORDS["spouse"] + ABOUT_WORDS["family"]})
+
+
+def _part_labels() -> tuple[re.Pattern[str], dict[str, str]]:
+    """Every label word → "part:<key>", "group:<word>" or "other"."""
+    tags = {w: f"part:{key}" for key, words in PART_WORDS.items() for w in words}
+    tags |= {w: f"group:{w}" for w in PART_GROUP_WORDS}
+    tags |= {w: "other" for w in OTHER_AMOUNT_WORDS}
+    ordered = sorted(tags, key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in ordered)), tags
+
+
+_PART_LABEL_RE, _PART_LABEL_TAGS = _part_labels()
+_SPOUSE_RE = re.compile("|".join(re.escape(w) for w in sorted(ABOUT_WORDS["spouse"], key=len, reverse=True)))
+_COVER_PARTS = ("life_cover", "ci_cover")  # asked for the client alone
+
+
+@dataclass
+class _PartGroup:
+    """Labels written together and the text of their value: 寿险和重疾都没有."""
+
+    parts: list[str]
+    value: str
+    by_group_word: bool = False  # 保险: several parts at once
+    text: str = ""  # the clause it came from (to look for another person)
+
+
+class _AmountsReader:
+    """Reads one answer for ``parts``; the messages name the parts and show
+    the example built from them."""
+
+    def __init__(self, parts: tuple[str, ...]) -> None:
+        if not parts or len(set(parts)) != len(parts):
+            raise ValueError(f"parts must be distinct and not empty: {parts!r}")
+        self.parts = parts
+        self.names = _joined([msg(f"part.{p}") for p in parts])
+        self.example = _joined([msg(f"part.{p}.example") for p in parts])
+
+    def error(self, key: str, **params: Any) -> ParseError:
+        return ParseError(msg(key, parts=self.names, example=self.example, **params))
+
+    # -- one amount
+
+    def amount(self, text: str, part: str) -> Parsed:
+        """One part's amount, in parse_money's grammar (a total: no period);
+        a bare amount below 1000 needs its unit, as at a money step."""
+        try:
+            got = parse_money(text)
+        except ParseError as err:
+            key = err.message.key
+            if key in ("error.not_money", "error.dont_know", "error.question"):
+                raise self.error("error.not_amounts") from None
+            if key in ("error.one_number", "error.just_one"):
+                raise self.error("error.amounts_one_each") from None
+            raise
+        if 0 < got.value < _TINY_AMOUNT and not got.unit_given:
+            raise ParseError(msg("error.amounts_tiny", part=msg(f"part.{part}"), n=got.value))
+        return got
+
+    # -- positional: 60万 50万 20万
+
+    def positional(self, s: str) -> dict[str, Parsed]:
+        if _SPOUSE_RE.search(s.replace("其他", "其余").replace("其它", "其余")):
+            raise self.error("error.amounts_self_only")
+        pieces = _amount_pieces(s)
+        if not all(_has_value(p) for p in pieces):
+            raise self.error("error.not_amounts")  # 不知道, 什么意思: not amounts at all
+        if len(pieces) != len(self.parts):
+            raise self.error("error.amounts_which")
+        return {p: self.amount(piece, p) for p, piece in zip(self.parts, pieces, strict=True)}
+
+    # -- labelled: 存款60万,寿险50万,重疾20万 (any order, separators optional)
+
+    def labelled(self, s: str, rest_zero: bool) -> dict[str, Parsed]:
+        read: dict[str, Parsed] = {}
+        named: set[str] = set()
+        for group in _part_groups(s, self):
+            named |= set(group.parts)
+            if any(p in _COVER_PARTS for p in group.parts) and _SPOUSE_RE.search(group.text):
+                raise self.error("error.amounts_self_only")  # 老婆的寿险50万: the client's own cover is asked
+            for part, parsed in self.group_values(group).items():
+                if part in read:
+                    raise self.error("error.amounts_same_part", part=msg(f"part.{part}"))
+                read[part] = parsed
+        missing = [p for p in self.parts if p not in read and (p in named or not rest_zero)]
+        if missing:
+            raise self.error("error.amounts_missing", missing=[msg(f"part.{p}") for p in missing],
+                             names=_joined([msg(f"part.{p}") for p in missing]),
+                             got={p: v.value for p, v in read.items()})
+        return {p: read.get(p, Parsed(0)) for p in self.parts}
+
+    def group_values(self, group: _PartGroup) -> dict[str, Parsed]:
+        """The value of each part of a group: one part, one amount; several
+        parts, one amount each in order (寿险、重疾分别50万、20万), or one
+        for all if it is 0 or said 各/都 (寿险重疾都没有); otherwise asked."""
+        value = group.value.strip()
+        each = bool(_EACH.match(value))
+        value = _EACH.sub("", _RESPECTIVELY.sub("", value)).strip()
+        pieces = _amount_pieces(value)
+        if not pieces:
+            return {}  # named without a value: missing
+        if len(group.parts) == 1:
+            if len(pieces) > 1:
+                raise self.error("error.amounts_which")
+            return {group.parts[0]: self.amount(pieces[0], group.parts[0])}
+        if len(pieces) == len(group.parts) and not each and not group.by_group_word:
+            return {p: self.amount(piece, p) for p, piece in zip(group.parts, pieces, strict=True)}
+        if len(pieces) > 1:
+            raise self.error("error.amounts_which")
+        one = self.amount(pieces[0], group.parts[0])
+        if one.value and not each:
+            raise self.error("error.amounts_shared", names=_joined([msg(f"part.{p}") for p in group.parts]),
+                             value=Money(Decimal(one.value)))
+        return dict.fromkeys(group.parts, one)
+
+
+@_explained
+def parse_amounts(text: str, parts: tuple[str, ...]) -> Parsed:
+    """Several amounts in one answer, a ``dict`` with exactly the keys of
+    ``parts`` (words for each in PART_WORDS): labelled in any order
+    (存款60万,寿险50万,重疾20万; 60万存款; 寿险没有; 寿险和重疾都没有;
+    其他都没有), or exactly one amount per part in order (60万 50万 20万);
+    都没有 / 没有 / 0 → every part 0. Each amount is read as parse_money reads
+    a total (大概60万 with a note; a period is asked back); a bare amount
+    below 1000 needs its unit. Asked back: a part missing (its name in the
+    message), named twice, amounts without labels that cannot be matched to
+    the parts one to one, another product or asset, another person's cover."""
+    reader = _AmountsReader(parts)
+    s = _clean(text, punct_only=msg("error.not_amounts", parts=reader.names, example=reader.example),
+               remarks=_MONEY_VOCAB)
+    if _NO_AMOUNTS.fullmatch(_strip_particles(s).replace(" ", "")):
+        return Parsed(dict.fromkeys(parts, 0))
+    s = _list_commas(s)
+    rest_zero = bool(_REST_ZERO.search(s))
+    s = " ".join(_REST_ZERO.sub(" ", s).split())
+    labels = [(m, _PART_LABEL_TAGS[m.group()]) for m in _PART_LABEL_RE.finditer(s)]
+    outside = [m for m, tag in labels if tag == "other" or tag.startswith("part:") and tag[5:] not in parts
+               or tag.startswith("group:") and not set(PART_GROUP_WORDS[tag[6:]]) <= set(parts)]
+    if outside:
+        raise reader.error("error.amounts_other")
+    s = _drop_amount_asides(s)
+    if not s.strip() and rest_zero:
+        return Parsed(dict.fromkeys(parts, 0))
+    read = reader.labelled(s, rest_zero) if labels else reader.positional(s)
+    values = {p: read[p].value for p in parts}
+    if not any(read[p].note for p in parts):
+        return Parsed(values)
+    said = [msg("note.amounts_part", part=msg(f"part.{p}"), value=Money(Decimal(values[p]))) for p in parts]
+    return Parsed(values, msg("note.amounts_approx", values=_joined(said)))
+
+
+def _list_commas(s: str) -> str:
+    """A comma between digits is a thousands separator only where it groups
+    them by three (300,000); elsewhere (600000,500000,0) it separates amounts."""
+
+    def fix(m: re.Match[str]) -> str:
+        return m.group() if _THOUSANDS.fullmatch(m.group()) else m.group().replace(",", "、")
+
+    return re.sub(r"[0-9]+(?:,[0-9]+)+(?:\.[0-9]+)?", fix, s)
+
+
+def _drop_amount_asides(s: str) -> str:
+    """存款60万,寿险50万,重疾20万,谢谢 → without 谢谢: a short clause with no
+    number, no label and words the parser does not know is a remark (as
+    parse_money drops one). A clause with a label always counts."""
+    clauses = [c.strip() for c in _AMOUNT_CLAUSES.split(s)]
+    kept = [c for c in clauses if c and (any(ch in _REMARK_NUMERALS for ch in c) or _PART_LABEL_RE.search(c)
+                                         or _says_zero(c) or _only_words(c, _MONEY_VOCAB) or len(c) > MAX_REMARK_CHARS)]
+    if len(kept) == len([c for c in clauses if c]) or not any(any(ch in _REMARK_NUMERALS for ch in c) for c in kept):
+        return s
+    return "、".join(kept)
+
+
+def _amount_pieces(s: str) -> list[str]:
+    """The amounts of a list, in order: separated by 、 , ; 和 …, or by a
+    space where a new amount starts (60万 50万); a space before a unit or
+    a word of the same amount joins (30 万, 60万 左右, 大概 60万)."""
+    pieces: list[str] = []
+    for part in _AMOUNT_SEPS.split(s):
+        current = ""
+        for token in part.split():
+            if current and _has_value(current) and _starts_value(token, current):
+                pieces.append(current)
+                current = token
+            else:
+                current = f"{current} {token}".strip()
+        if current:
+            pieces.append(current)
+    return pieces
+
+
+def _has_value(s: str) -> bool:
+    return any(c in _REMARK_NUMERALS for c in s) or _is_zero_words(s)
+
+
+def _starts_value(token: str, before: str) -> bool:
+    """Whether a space-separated token starts an amount of its own: a number
+    after any leading words (¥, 大概, 约…), or a zero said in words (没有).
+    十/百/千 start one only after a finished amount (60万 十万, not 5 十万:
+    parse_money reads that as 5十万)."""
+    words_re, _ = _MONEY_VOCAB
+    i = 0
+    while (m := words_re.match(token, i)) and m.end() > i:
+        i = m.end()
+    if i < len(token) and token[i] in "十拾百佰千仟":
+        return not (before[-1] in _CN_DIGITS or before[-1] in "123456789")
+    return i < len(token) and _starts_number(token[i:]) or _is_zero_words(token)
+
+
+def _says_zero(s: str) -> bool:
+    words_re, tags = _MONEY_VOCAB
+    return any(tags[m.group()] == "zero" for m in words_re.finditer(s))
+
+
+def _is_zero_words(s: str) -> bool:
+    return _says_zero(s) and _only_words(s, _MONEY_VOCAB)
+
+
+def _part_groups(s: str, reader: _AmountsReader) -> list[_PartGroup]:
+    """The labelled answer as groups of labels with their value. Clauses
+    (split at , ; 、 。) are read one by one; a clause of labels only joins
+    the next (存款、寿险、重疾:60万、50万、20万), a clause of a value only
+    the one before (…60万、50万、20万). Within a clause, values follow
+    their labels (存款60万寿险50万) or precede them (60万存款)."""
+    clauses = [c.strip() for c in _AMOUNT_CLAUSES.split(s) if c.strip()]
+    merged: list[str] = []
+    pending = ""  # labels waiting for their value
+    for clause in clauses:
+        has_label = bool(_PART_LABEL_RE.search(clause))
+        has_value = not _blank(_PART_LABEL_RE.sub(" ", clause))
+        if has_label and not has_value:
+            pending = f"{pending}、{clause}" if pending else clause
+            continue
+        if not has_label:
+            if pending or not merged:
+                raise reader.error("error.amounts_which")  # amounts before any label: which is which?
+            merged[-1] = f"{merged[-1]}、{clause}"
+            continue
+        merged.append(f"{pending}、{clause}" if pending else clause)
+        pending = ""
+    if pending:
+        merged.append(pending)
+    return [g for clause in merged for g in _clause_groups(clause, reader)]
+
+
+def _clause_groups(clause: str, reader: _AmountsReader) -> list[_PartGroup]:
+    """One clause's labels with their values: the text between two labels
+    is the value of the one before (or, written value first, after)."""
+    found = list(_PART_LABEL_RE.finditer(clause))
+    gaps = [clause[: found[0].start()]]
+    gaps += [clause[a.end(): b.start()] for a, b in zip(found, found[1:], strict=False)]
+    gaps.append(clause[found[-1].end():])
+    blank = [_blank(g) for g in gaps]
+    if blank[0]:
+        value_after = True  # 存款60万 寿险50万: a label, then its value
+    elif blank[-1]:
+        value_after = False  # 60万存款 50万寿险: a value, then its label
+    else:
+        raise reader.error("error.amounts_which")
+    groups: list[_PartGroup] = []
+    first = 0  # the first label of the group being read
+    for k in range(len(found)):
+        # Labels with only a blank between them share one value: 寿险和重疾都没有, 没有寿险和重疾.
+        if k + 1 < len(found) and blank[k + 1]:
+            continue
+        group = _PartGroup([], gaps[k + 1] if value_after else gaps[first], text=clause)
+        for m in found[first: k + 1]:
+            tag = _PART_LABEL_TAGS[m.group()]
+            names = PART_GROUP_WORDS[tag[6:]] if tag.startswith("group:") else (tag[5:],)
+            group.parts += [p for p in names if p not in group.parts]
+            group.by_group_word = group.by_group_word or tag.startswith("group:")
+        groups.append(group)
+        first = k + 1
+    return groups
+
+
+def _blank(gap: str) -> bool:
+    """Nothing but separators and filler words between labels."""
+    flat = gap.replace(" ", "")
+    return not flat or _only_words(flat, _GAP_FILLER)

@@ -121,6 +121,14 @@ class FakeBotAPI:
                 msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         return self.push({"update_id": update_id, "message": msg})
 
+    def contact(self, user_id: int, phone_number: str, contact_user_id: int | None = None) -> int:
+        """The client presses the share-contact button (their own number,
+        ``contact_user_id`` their id) or sends someone else's contact card
+        (another id)."""
+        card = {"phone_number": phone_number, "first_name": f"U{contact_user_id or user_id}",
+                "user_id": contact_user_id or user_id}
+        return self.message(user_id, None, contact=card)
+
     def edited(self, user_id: int, text: str) -> int:
         msg = {"message_id": next(self._message_ids), "date": int(time.time()), "edit_date": int(time.time()),
                "chat": self._chat(user_id), "from": self._user(user_id), "text": text}
@@ -183,7 +191,9 @@ class FakeBotAPI:
             message["reply_markup"] = p["reply_markup"]
         if self.record:
             with self._lock:
-                self._markups[(p["chat_id"], message["message_id"])] = p.get("reply_markup") or None
+                # A message carries only an inline keyboard; a reply keyboard
+                # (or its removal) belongs to the chat's typing field.
+                self._markups[(p["chat_id"], message["message_id"])] = _inline(p.get("reply_markup"))
                 self.sent.append(message)
                 self._lock.notify_all()
         return message
@@ -250,6 +260,10 @@ class FakeBotAPI:
                 body["parameters"] = err.parameters
             code = err.code
         return code, json.dumps(body, ensure_ascii=False).encode()
+
+
+def _inline(markup: dict | None) -> dict | None:
+    return markup if markup and "inline_keyboard" in markup else None
 
 
 def decode_params(raw: dict[str, str]) -> dict[str, Any]:

@@ -57,11 +57,14 @@ def test_cli_without_token_falls_back_to_the_console(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
     env.update(PYTHONPATH=str(ROOT), DATABASE_PATH=str(tmp_path / "c.sqlite3"))
     done = subprocess.run([sys.executable, "-m", "bot"], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=60, input="1\n2\nquit\n")
+                          timeout=60, input="1\ndeepen\nquit\n")
     assert done.returncode == 0, done.stderr
     assert "starting the terminal console" in done.stderr
-    assert "同意,开始诊断" in done.stdout and "完整诊断" in done.stdout and "您的出生日期是" not in done.stdout
-    assert "我们怎么称呼您" in done.stdout  # full depth starts with the name
+    assert "同意,开始诊断" in done.stdout and "完整诊断" in done.stdout
+    # "1" pressed 同意: the quick diagnosis (the default) asks the birth date;
+    # "deepen" switched to the full one, which starts with the name.
+    assert "您的出生日期是" in done.stdout
+    assert "我们怎么称呼您" in done.stdout.split("您的出生日期是", 1)[1]
 
 
 def test_cli_says_so_in_one_line_when_the_database_cannot_be_opened(tmp_path):

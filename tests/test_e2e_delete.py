@@ -20,7 +20,7 @@ STALE = "这个按钮已经失效,请回答最新的问题。"
 
 async def started(driver: Driver, user: int) -> None:
     await driver.command(user, "start")
-    for answer in ("同意", "quick", "1991-01-10"):
+    for answer in ("同意", "1991-01-10"):
         await driver.text(user, answer)
 
 

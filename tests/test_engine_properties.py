@@ -36,6 +36,7 @@ FINISHING = settings(FAST, max_examples=80)
 OLDEST_BIRTH = TODAY.replace(year=TODAY.year - 100) + timedelta(days=1)
 YOUNGEST_BIRTH = TODAY.replace(year=TODAY.year - 18)
 MAX_COUNTS = {item.count_key: 3 for item in DIAGNOSIS.items if isinstance(item, Repeat)}
+RESOURCE_NAMES = {"savings": "存款", "life_cover": "寿险", "ci_cover": "重疾"}
 
 
 def client_age(answers) -> int | None:
@@ -59,11 +60,12 @@ def valid_text(step, answers) -> st.SearchStrategy[str]:
     Built once per step (and per set of fitting values): building strategies
     is most of a walk's time otherwise."""
     fitting = ()
-    if step.kind == "whole":
+    if step.kind in ("whole", "ages"):
         lo, hi = step.min or 0, step.max if step.max is not None else 100
-        if step.key in MAX_COUNTS:
+        if step.key in MAX_COUNTS and step.kind == "whole":
             hi = min(hi, MAX_COUNTS[step.key])  # long walks, not long families
-        fitting = tuple(v for v in range(lo, hi + 1) if ok(step, v, answers)) or tuple(range(lo, hi + 1))
+        one = (lambda v: [v]) if step.kind == "ages" else (lambda v: v)
+        fitting = tuple(v for v in range(lo, hi + 1) if ok(step, one(v), answers)) or tuple(range(lo, hi + 1))
     key = (step.key, fitting)
     if key not in _STRATEGIES:
         _STRATEGIES[key] = _valid_text(step, fitting)
@@ -76,6 +78,18 @@ def _valid_text(step, fitting) -> st.SearchStrategy[str]:
             [d.isoformat(), f"{d.year}/{d.month}/{d.day}", f"{d.year}年{d.month}月{d.day}日"]))
     if step.kind == "whole":
         return st.sampled_from(fitting).map(str)
+    if step.kind == "ages":
+        # None, one or up to three children (MAX_COUNTS), as people list them.
+        ages = st.lists(st.sampled_from(fitting), max_size=MAX_COUNTS.get(step.key, 3))
+        return ages.flatmap(lambda a: st.sampled_from(["没有", "没有孩子", "0"] if not a else [
+            "、".join(f"{n}岁" for n in a), "和".join(f"{n}岁" for n in a), " ".join(map(str, a))]))
+    if step.kind == "amounts":
+        amounts = st.lists(st.sampled_from([0, 5, 20, 60, 300, 2000]), min_size=len(step.parts),
+                           max_size=len(step.parts))
+        return st.one_of(st.sampled_from(["没有", "都没有"]), amounts.flatmap(lambda a: st.sampled_from([
+            " ".join(f"{n}万" if n else "0" for n in a),
+            ",".join(f"{RESOURCE_NAMES.get(p, p)}{n}万" if n else f"{RESOURCE_NAMES.get(p, p)}0"
+                     for p, n in zip(step.parts, a, strict=True))])))
     if step.kind == "money":
         lo, hi = step.min or 0, step.max
         # (yuan per unit, fewest units, most units, how it is written): 30万, 8000元, 1.5亿, 3000/月
@@ -199,6 +213,11 @@ def held_answers(draw):
 
 
 def stored_value(step, answers) -> st.SearchStrategy:
+    if step.kind == "ages":
+        fitting = [v for v in range(step.min or 0, (step.max or 50) + 1) if ok(step, [v], answers)]
+        return st.lists(st.sampled_from(fitting or [0]), max_size=3)
+    if step.kind == "amounts":
+        return st.fixed_dictionaries({p: st.integers(step.min or 0, step.max) for p in step.parts})
     if step.kind == "date":
         return st.dates(OLDEST_BIRTH, YOUNGEST_BIRTH).map(date.isoformat)
     if step.kind in ("whole", "money"):
@@ -222,7 +241,7 @@ def test_every_step_is_asked_or_has_a_default_at_every_depth():
     for children in range(4):
         for parents in range(5):
             for marital in ("single", "married"):
-                answers = {"children_count": children, "parents_count": parents, "marital": marital}
+                answers = {"children": [5] * children, "parents_count": parents, "marital": marital}
                 every = engine.applicable(DIAGNOSIS, answers, all_depths=True)
                 for depth in ("quick", "full"):
                     asked = {s.key for s in engine.applicable(DIAGNOSIS, {**answers, "depth": depth})}
@@ -245,31 +264,44 @@ def test_no_default_is_none_and_the_result_is_computed_for_any_answers_held(answ
 
 # --- 4. any text at any question ----------------------------------------------------
 
-# One answer per step, reaching every step of the flow (two children, two parents,
-# married, greetings wanted); `None`: take the default.
+# One answer per step, reaching every step of the full flow (two children, two
+# parents, married, contact and greetings wanted; the depth is never asked, a
+# deepen after consent makes it full); `None`: take the default.
 PATH = {
-    "consent": "是", "depth": "full", "name": "王", "birth_date": "1985-03-12", "gender": "男", "marital": "已婚",
-    "spouse_age": "33", "spouse_income": "15万", "children_count": "2", "child.1.age": "5", "child.2.age": "8",
+    "consent": "是", "name": "王", "birth_date": "1985-03-12", "gender": "男", "marital": "已婚",
+    "spouse_age": "33", "spouse_income": "15万", "children": "5岁、8岁",
     "support_end_age": None, "parents_count": "2", "parent.1.age": "62", "parent.1.support": "2万",
     "parent.2.age": "60", "parent.2.support": "2万", "income": "40万", "family_income": "55万",
     "living_expenses": "20万", "mortgage": "150万", "other_debts": "10万", "debt_payment": "5000元",
     "child.1.education": "50万", "child.2.education": "40万", "support_years": None, "retirement_age": "60",
-    "retirement_spending": "8000元", "pension": "3000元", "savings": "60万", "other_assets": "100万",
-    "life_cover": "50万", "ci_cover": "20万", "social_medical": "是", "million_medical": "是", "retirement_savings": "20万",
-    "priorities": "1 2 3 4 5", "budget": "10万", "contact_ok": "是", "greetings_ok": "是", "birthday_calendar": "solar",
+    "retirement_spending": "8000元", "pension": "3000元", "resources": "存款60万,寿险50万,重疾20万",
+    "other_assets": "100万", "social_medical": "是", "million_medical": "是", "retirement_savings": "20万",
+    "priorities": "1 2 3 4 5", "budget": "10万", "contact_ok": "是", "contact_time": "weekday_day",
+    "contact_phone": None, "greetings_ok": "是", "birthday_calendar": "solar",
 }
+# Closing steps another part of the work may add or drop: the path answers those the flow has.
+PATH = {k: v for k, v in PATH.items() if k in {s.key for s in DIAGNOSIS.expand({"children": [5, 8], "parents_count": 2})}}
+
+
+def _walk(prefix: dict, *, deep: bool, until: str | None = None) -> tuple[dict[str, State], State]:
+    """The states at each question of an interview answering ``prefix`` (by
+    step key) or PATH, deepened after consent when ``deep``, up to the step
+    ``until`` (or the end); and the last state."""
+    states = {}
+    state, reply = engine.start(DIAGNOSIS, CTX)
+    while reply.question is not None and reply.question.step != until:
+        key = reply.question.step
+        states[key] = state
+        text = prefix.get(key, PATH[key])
+        state, reply = engine.handle(DIAGNOSIS, state, Skip() if text is None else Answer(text), CTX)
+        assert not reply.rejected, key
+        if deep and key == DIAGNOSIS.consent_key:
+            state, reply = engine.handle(DIAGNOSIS, state, Deepen(), CTX)
+    return states, state
 
 
 def _states_at_every_step() -> dict[str, State]:
-    states = {}
-    state, reply = engine.start(DIAGNOSIS, CTX)
-    while reply.question is not None:
-        key = reply.question.step
-        states[key] = state
-        text = PATH[key]
-        state, reply = engine.handle(DIAGNOSIS, state, Skip() if text is None else Answer(text), CTX)
-        assert not reply.rejected, key
-    return states
+    return _walk({}, deep=True)[0]
 
 
 AT_STEP = _states_at_every_step()
@@ -299,16 +331,10 @@ EVENTS = (["answer"] * 16 + ["button"] * 3 + ["junk", "back", "back", "skip", "s
 RULE_KEYS = ("income", "spouse_income", "birth_date")
 
 
-def _finished(prefix: dict, closing: bool) -> State:
+def _finished(prefix: dict, closing: bool, deep: bool = True) -> State:
     """The state after answering ``prefix`` (by step key; others skipped or
     answered from PATH) up to the summary, or to the end."""
-    state, reply = engine.start(DIAGNOSIS, CTX)
-    while reply.question is not None and (closing or reply.question.step not in ("contact_ok",)):
-        key = reply.question.step
-        text = prefix.get(key, PATH[key])
-        state, reply = engine.handle(DIAGNOSIS, state, Skip() if text is None else Answer(text), CTX)
-        assert not reply.rejected, key
-    return state
+    return _walk(prefix, deep=deep, until=None if closing else "contact_ok")[1]
 
 
 # Walks start anywhere: a new interview, in the middle of one, at its summary
@@ -318,8 +344,8 @@ STARTS = [
     AT_STEP["parents_count"], AT_STEP["parent.1.age"], AT_STEP["family_income"], AT_STEP["budget"],
     AT_STEP["contact_ok"],
     _finished({}, closing=True),
-    _finished({"depth": "quick"}, closing=False),
-    _finished({"depth": "quick", "marital": "未婚", "children_count": "0"}, closing=True),
+    _finished({}, closing=False, deep=False),
+    _finished({"marital": "未婚", "children": "没有"}, closing=True, deep=False),
 ]
 
 
@@ -352,7 +378,7 @@ def draw_event(data, state: State) -> tuple[list, bool]:
         return [Deepen()], False
     if kind == "stale" and state.turn > 0:
         turn = data.draw(st.integers(0, state.turn - 1), label="old turn")
-        key = data.draw(st.sampled_from([s.key for s in DIAGNOSIS.expand({"children_count": 2, "parents_count": 2})]))
+        key = data.draw(st.sampled_from([s.key for s in DIAGNOSIS.expand({"children": [1, 2], "parents_count": 2})]))
         event = data.draw(st.sampled_from([Answer("yes", step=key, turn=turn), Back(step=key, turn=turn),
                                            Skip(step=key, turn=turn)]), label="stale")
         return [event], True
@@ -363,7 +389,10 @@ def draw_event(data, state: State) -> tuple[list, bool]:
             step = next(s for s in DIAGNOSIS.expand(state.answers) if s.key == key)
             return [Edit(key), Answer(data.draw(valid_text(step, state.answers), label="new answer"))], False
     if kind == "depth":
-        return [Edit("depth"), Answer(data.draw(st.sampled_from(["quick", "full", "快速诊断", "完整诊断"])))], False
+        # Back to quick from the full interview's edit menu, or on to full (/deepen).
+        if state.answers.get(DIAGNOSIS.depth_key) == DIAGNOSIS.full_depth:
+            return [Edit("depth"), Answer(data.draw(st.sampled_from(["quick", "full", "快速诊断", "完整诊断"])))], False
+        return [Deepen()], False
     if kind == "edit_back":
         # An edit, then back (and back, and an answer): back during an edit
         # must keep or step back, never take back later answers.
@@ -493,7 +522,9 @@ FULL_DONE = [s for s in STARTS if s.status == "done" or engine.current_step(DIAG
 
 def typed(step, value) -> str:
     """How a client would type a stored value again."""
-    return f"{value}元" if step.kind == "money" else str(value)
+    if step.kind == "money":
+        return f"{value}元" + ("/年" if step.period == "year" else "")  # the period said: never asked back
+    return str(value)
 
 
 @FAST
@@ -519,3 +550,67 @@ def test_reverting_a_change_offers_every_answer_its_rules_took_back_as_keep(data
         assert reply.question.keeps_previous, reply.question.step
         state, reply = engine.handle(DIAGNOSIS, state, Skip(), CTX)
     assert state.answers == answers and set(state.skipped) == skipped
+
+
+# --- issue 9: the counter never jumps; quick is at most 10 questions ----------------
+
+
+def _open_keys(state: State) -> set[str]:
+    """Interview steps that apply at the current depth and are not yet answered or skipped."""
+    return {s.key for s in engine.applicable(DIAGNOSIS, state.answers) if s.phase == "interview"
+            and s.key not in state.answers and s.key not in state.skipped}
+
+
+def _conditional_keys() -> set[str]:
+    """Steps an answer can bring in: a repeat's copies (a child's, a parent's)
+    and steps with a condition (the spouse's after 已婚)."""
+    family = DIAGNOSIS.expand({"children": [1, 2, 3], "parents_count": 4})
+    return {s.key for s in family if s.when is not None or s.params.get("n")}
+
+
+CONDITIONAL = _conditional_keys()
+
+
+@settings(FAST, max_examples=150)
+@given(st.data(), st.booleans())
+def test_the_questions_left_go_down_by_one_unless_an_answer_brings_new_ones(data, deep):
+    # What it allows: after an answer (or skip) that is taken, the next
+    # question's "还剩" is at most the last one's − 1 + the questions that
+    # answer brought in, and each of those is a repeat's copy (children,
+    # parents) or a conditional step (spouse); a refused answer leaves it as
+    # it was. The last interview question says 0 (最后一题), the closing ones
+    # are not counted, and quick never asks more than 10 questions.
+    state, reply = engine.start(DIAGNOSIS, CTX)
+    if deep:  # the full interview: consent, then /deepen (the counter counts from there)
+        state, reply = engine.handle(DIAGNOSIS, state, Answer("是"), CTX)
+        state, reply = engine.handle(DIAGNOSIS, state, Deepen(), CTX)
+    asked: set[str] = set()
+    for _ in range(80):
+        q = reply.question
+        if q is None or q.remaining is None:
+            break
+        asked.add(q.step)
+        step = engine.current_step(DIAGNOSIS, state)
+        before = _open_keys(state)
+        if step.key == DIAGNOSIS.consent_key:
+            event_ = Answer("是")
+        elif step.has_default and data.draw(st.integers(0, 4), label="skip?") == 0:
+            event_ = Skip()
+        else:
+            event_ = Answer(data.draw(valid_text(step, state.answers), label=step.key))
+        state, reply = engine.handle(DIAGNOSIS, state, event_, CTX)
+        if reply.rejected:
+            assert reply.question.remaining == q.remaining
+            continue
+        brought = _open_keys(state) - before
+        assert brought <= CONDITIONAL, brought
+        if brought:
+            event("an answer brought new questions")
+        nxt = reply.question
+        if nxt is None or nxt.remaining is None:
+            assert q.remaining == 0, (step.key, q.remaining)  # it said 最后一题
+            break
+        assert nxt.remaining <= q.remaining - 1 + len(brought), (step.key, q.remaining, nxt.remaining, brought)
+    if not deep and reply.outcome is not None:
+        event("a quick result")
+        assert len(asked) <= 10, sorted(asked)

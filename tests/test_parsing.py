@@ -163,29 +163,46 @@ from flows.diagnosis import DIAGNOSIS  # noqa: E402
 from flows.engine import read_answer  # noqa: E402
 from tests.helpers import CTX, TODAY, ZH  # noqa: E402
 
-STEPS = {s.key: s for s in DIAGNOSIS.expand({"children_count": 2, "parents_count": 2})}
+# Every step: two children (their education steps), two parents. A child's age
+# is asked in "children" (every age in one answer), savings and the life and
+# critical-illness cover in "resources" (one labelled answer).
+STEPS = {s.key: s for s in DIAGNOSIS.expand({"children": [5, 8], "parents_count": 2})}
+NOTHING_ELSE = {"savings": 0, "life_cover": 0, "ci_cover": 0}
 
 
-def answer(key, text, answers=None):
-    """read_answer at a step of the diagnosis; the note, if any, must render."""
-    parsed = read_answer(STEPS[key], text, answers or {}, CTX)
+def answer(key, text, answers=None, unclear=None):
+    """read_answer at a step of the diagnosis; the note, if any, must render.
+    ``unclear``: the amount the step just asked back as monthly or yearly."""
+    parsed = read_answer(STEPS[key], text, answers or {}, CTX, unclear)
     if parsed.note:
         ZH(parsed.note)
     return parsed
 
 
 def rejected(key, text, answers=None):
+    return rejection(key, text, answers).key
+
+
+def rejection(key, text, answers=None):
+    """The message a step answers ``text`` with (it must render)."""
     with pytest.raises(ParseError) as err:
         read_answer(STEPS[key], text, answers or {}, CTX)
     ZH(err.value.message)  # every error renders from the catalog
-    return err.value.message.key
+    return err.value.message
+
+
+def resources(**parts):
+    """The resources step's value: the parts named, the others 0."""
+    return {**NOTHING_ELSE, **parts}
 
 
 @pytest.mark.parametrize("text", ["一点五点五", "一点五点五万", "9" * 29, "9" * 29 + "万", "9" * 200, "点五", "零零", "万万"])
 def test_numeral_crashes_of_issue_8_are_clear_errors(text):
-    for key in ("income", "mortgage", "debt_payment", "children_count", "spouse_age"):
+    for key, said in (("income", text), ("mortgage", text), ("debt_payment", text), ("parents_count", text),
+                      ("spouse_age", text), ("children", text), ("resources", text),
+                      ("resources", f"存款{text},寿险0,重疾0")):
         try:
-            answer(key, text)
+            answer(key, said)
         except ParseError:
             pass
     assert rejected("mortgage", "9" * 29) == "error.too_large"
@@ -205,7 +222,10 @@ def test_malformed_numbers_are_never_stored(text, key):
 def test_malformed_number_at_a_whole_step():
     # A count or an age is never added up: "请只填一个数", without the add-up hint of amounts.
     assert rejected("spouse_age", "十五十") == "error.just_one"
-    assert rejected("children_count", "3 5") == "error.just_one"
+    assert rejected("parents_count", "3 5") == "error.just_one"
+    # Where every child's age is asked, two numbers are two ages, never their sum.
+    assert answer("children", "3 5").value == [3, 5]
+    assert rejected("children", "十五十") == "error.not_ages"
 
 
 @pytest.mark.parametrize("text, yuan", [
@@ -228,7 +248,15 @@ def test_chinese_numerals_get_the_same_plausibility_questions(key, digits, chine
 
 
 def test_unit_given_means_currency_period_or_magnitude():
-    assert answer("income", "八千元").value == 8_000
+    # 八千元 says its unit, so no "8000 or 8000万?"; as a year's income it may
+    # well be a month's pay, so it is asked monthly or yearly, and the reply taken.
+    asked = rejection("income", "八千元")
+    assert asked.key == "error.monthly_or_yearly" and "8,000" in ZH(asked)
+    assert answer("income", "每年", unclear=8_000).value == 8_000
+    assert answer("income", "每月", unclear=8_000).value == 96_000
+    assert answer("parent.1.support", "八千元").value == 8_000  # a yearly amount not asked back: taken
+    assert answer("income", "三万元").value == answer("income", "3万").value == 30_000  # 3万 and more: taken
+    assert answer("income", "每年八千元").value == 8_000  # the period written: taken
     assert answer("income", "8k/月").value == 96_000
     assert answer("mortgage", "六十万").value == 600_000
     assert answer("mortgage", "60w").value == 600_000
@@ -239,15 +267,20 @@ def test_unit_given_means_currency_period_or_magnitude():
 @pytest.mark.parametrize("text", ["大概30万", "30万左右", "约30万", "差不多30万", "30多万", "三十来万", "30万上下",
                                   "大约30万吧", "将近30万"])
 def test_approximations_are_taken_with_a_note(text):
-    parsed = answer("savings", text)
+    parsed = answer("other_assets", text)  # a total, as savings was
     assert parsed.value == 300_000 and parsed.note.key == "note.approx"
     assert ZH(parsed.note) == "好的,按 30万 计。"
+    # Savings are one part of the resources answer: one note says every part as taken.
+    parsed = answer("resources", f"存款{text},寿险0,重疾0")
+    assert parsed.value == resources(savings=300_000) and parsed.note.key == "note.amounts_approx"
+    assert ZH(parsed.note) == "好的,按存款/理财 30万、寿险保额 0、重疾险保额 0计。"
 
 
 @pytest.mark.parametrize("key, text, value, note", [
     ("income", "年薪30万", 300_000, None), ("income", "税后30万", 300_000, None),
     ("income", "月薪8000", 96_000, "note.month_to_year"), ("income", "每个月8000", 96_000, "note.month_to_year"),
-    ("debt_payment", "月供5000", 5_000, None), ("savings", "存款20万", 200_000, None),
+    ("debt_payment", "月供5000", 5_000, None), ("resources", "存款20万,寿险0,重疾0", resources(savings=200_000), None),
+    ("resources", "寿险没买,存款20万,重疾没有", resources(savings=200_000), None),
     ("mortgage", "房贷还剩50万", 500_000, None), ("living_expenses", "大约每月3000", 36_000, "note.approx_month_to_year"),
     ("retirement_spending", "年薪12万", 10_000, "note.year_to_month"), ("income", "到手30万", 300_000, None),
     ("budget", "每年预算2万", 20_000, None),
@@ -267,11 +300,33 @@ def test_context_words_that_change_the_question_are_asked_about():
         assert rejected("income", text) == "error.vague", text
 
 
-@pytest.mark.parametrize("text", ["没有房贷", "还清了", "暂无", "没有收入", "没有", "无", "0", "零", "不用", "没买",
-                                  "已还清", "没有存款"])
+ZERO_WORDS = ["没有房贷", "还清了", "暂无", "没有收入", "没有", "无", "0", "零", "不用", "没买", "已还清", "没有存款"]
+
+
+@pytest.mark.parametrize("text", ZERO_WORDS)
 def test_zero_by_words(text):
-    for key in ("mortgage", "income", "savings", "life_cover"):
+    for key in ("mortgage", "income", "other_assets"):
         assert answer(key, text).value == 0, (key, text)
+    # At the resources question: each part's zero, in words; a zero naming another amount is asked back.
+    if text in ("没有房贷", "没有收入"):
+        assert rejected("resources", f"寿险{text},重疾0,存款0") == "error.amounts_other"
+    elif text != "没有存款":
+        for part, label in (("savings", "存款"), ("life_cover", "寿险"), ("ci_cover", "重疾")):
+            others = "、".join(f"{other}20万" for other in ("存款", "寿险", "重疾") if other != label)
+            got = answer("resources", f"{label}{text}、{others}").value
+            assert got == {p: 0 if p == part else 200_000 for p in NOTHING_ELSE}, (label, text, got)
+
+
+@pytest.mark.parametrize("text", ["没有", "无", "0", "零", "暂无", "没买", "什么都没有", "都没有", "三个都没有"])
+def test_zero_by_words_for_every_resource_at_once(text):
+    assert answer("resources", text).value == NOTHING_ELSE
+
+
+def test_zero_by_words_naming_one_resource_asks_for_the_others():
+    # 没有存款 says nothing of the cover: asked for what is missing, never taken as 0.
+    missing = rejection("resources", "没有存款")
+    assert missing.key == "error.amounts_missing" and "寿险保额" in ZH(missing) and "重疾险保额" in ZH(missing)
+    assert answer("resources", "没有存款,其他也没有").value == NOTHING_ELSE
 
 
 def test_zero_words_with_a_number_are_not_guessed():
@@ -281,7 +336,9 @@ def test_zero_words_with_a_number_are_not_guessed():
 @pytest.mark.parametrize("text", ["30万。", "30万!", "30万！", "\u200b30万", "30\u200e万", "\ufeff30万", "30万\u00a0",
                                   "\u300030万\u3000", "「30万」", "30万~", "30万…"])
 def test_trailing_punctuation_and_invisible_marks(text):
-    assert answer("savings", text).value == 300_000
+    assert answer("other_assets", text).value == 300_000
+    # The same dressing around a whole resources answer (and inside its last amount).
+    assert answer("resources", text.replace("30", "寿险0,重疾0,存款30")).value == resources(savings=300_000)
 
 
 @pytest.mark.parametrize("text", ["85年3月12日", "85.3.12", "一九八五年三月十二日", "1985年3月12日出生", "1985年3月12号",
@@ -303,11 +360,11 @@ def test_two_digit_years_make_the_person_0_to_100_years_old():
 
 
 @pytest.mark.parametrize("key, text, n", [
-    ("children_count", "两个孩子", 2), ("children_count", "没有孩子", 0), ("children_count", "一儿一女", 2),
-    ("children_count", "两儿一女", 3), ("children_count", "一个女儿", 1), ("children_count", "俩孩子", 2),
-    ("children_count", "一个儿子一个女儿", 2), ("parents_count", "两位老人", 2), ("parents_count", "没有", 0),
-    ("child.1.age", "6个月", 0), ("child.1.age", "半岁", 0), ("child.1.age", "刚出生", 0),
-    ("child.1.age", "未满一岁", 0), ("child.1.age", "8岁了", 8), ("child.1.age", "一岁半", 1),
+    ("parents_count", "两位老人", 2), ("parents_count", "没有", 0),
+    ("children", "没有孩子", []), ("children", "6个月", [0]), ("children", "半岁", [0]), ("children", "刚出生", [0]),
+    ("children", "未满一岁", [0]), ("children", "8岁了", [8]), ("children", "一岁半", [1]),
+    ("children", "两个孩子,3岁和5岁", [3, 5]), ("children", "一儿一女,5岁和3岁", [5, 3]),
+    ("children", "儿子5岁,女儿3岁", [5, 3]),
     ("spouse_age", "38岁", 38), ("spouse_age", "三十八", 38), ("spouse_age", "38周岁", 38),
     ("support_end_age", "22岁", 22), ("retirement_age", "60岁退休", 60), ("support_years", "二十年", 20),
 ])
@@ -315,8 +372,24 @@ def test_counts_and_ages(key, text, n):
     assert answer(key, text).value == n
 
 
+@pytest.mark.parametrize("text, n", [("两个孩子", 2), ("一儿一女", 2), ("两儿一女", 3), ("一个女儿", 1), ("俩孩子", 2)])
+def test_a_count_of_children_is_read_and_their_ages_asked(text, n):
+    # The children's ages are asked, not their number: a count alone is
+    # understood (the message says it) and each child's age asked for.
+    asked = rejection("children", text)
+    assert asked.key == "error.ages_needed" and asked.params["n"] == n
+    assert f"{n} 个孩子" in ZH(asked)
+
+
+def test_children_named_without_a_count_ask_for_each_age():
+    assert rejected("children", "一个儿子一个女儿") in ("error.ages_needed", "error.ages_needed_any")
+    assert answer("children", "一个儿子一个女儿,5岁和3岁").value == [5, 3]
+
+
 def test_months_are_not_a_count():
-    assert rejected("children_count", "6个月") == "error.not_whole"
+    assert rejected("parents_count", "6个月") == "error.not_whole"
+    for text in ("6个月", "两个月"):  # where every child's age is asked: a baby's age, not a number of children
+        assert answer("children", text).value == [0], text
 
 
 @pytest.mark.parametrize("key, text, value", [
@@ -347,14 +420,16 @@ def test_consent_yes(text):
     assert answer("consent", text).value is True
 
 
-@pytest.mark.parametrize("text", ["0", "(", ")", "10", "约10题", "诊断", "断", "题", "约", "1 0", "速", "快速诊断(约", "(约10题)"])
+# The depth is asked only when changed from the full interview's edit menu;
+# its labels are 快速诊断 / 完整诊断 (no longer 快速诊断(约10题)).
+@pytest.mark.parametrize("text", ["0", "(", ")", "诊断", "断", "速", "诊", "快速诊", "整诊断", "3"])
 def test_depth_is_not_picked_by_a_piece_of_its_label(text):
     assert rejected("depth", text) == "error.not_choice"
 
 
 @pytest.mark.parametrize("key, text, oid", [
     ("depth", "快速", "quick"), ("depth", "完整", "full"), ("depth", "1", "quick"), ("depth", "2", "full"),
-    ("depth", "快速诊断(约10题)", "quick"), ("depth", "快速诊断", "quick"), ("depth", "quick", "quick"),
+    ("depth", "快速诊断", "quick"), ("depth", "完整诊断", "full"), ("depth", "quick", "quick"),
     ("gender", "男性", "male"), ("gender", "男的", "male"), ("gender", "女士", "female"), ("gender", "保密", "unspecified"),
     ("marital", "单身", "single"), ("marital", "未婚", "single"), ("marital", "没结婚", "single"),
     ("marital", "结婚了", "married"), ("marital", "已婚", "married"), ("marital", "离婚", "divorced"),
@@ -396,14 +471,18 @@ def test_names_are_kept_as_written():
 
 
 def test_too_long_stays_too_long():
-    for key in ("name", "income", "consent", "depth", "priorities", "birth_date", "children_count"):
-        assert rejected(key, "1" * 201) == "error.too_long"
+    for key in ("name", "income", "consent", "depth", "priorities", "birth_date", "parents_count", "children",
+                "resources", "contact_time", "contact_phone"):
+        assert rejected(key, "1" * 201) == "error.too_long", key
 
 
 @pytest.mark.parametrize("key, text", [
     ("income", "¥300,000"), ("income", "300000"), ("income", "三十万"), ("income", "30w"), ("mortgage", "0"),
-    ("living_expenses", "1.5万/月"), ("child.1.education", "50万"), ("children_count", "3"), ("children_count", "三"),
-    ("children_count", "0"), ("support_end_age", "22岁"), ("mortgage", "150万"), ("birth_date", "1985-03-12"),
+    ("living_expenses", "1.5万/月"), ("child.1.education", "50万"), ("children", "3"), ("children", "三"),
+    ("children", "0"), ("children", "5岁、3岁"), ("children", "3岁、7岁"), ("children", "5岁"), ("children", "没有"),
+    ("resources", "存款60万、寿险50万、重疾20万"), ("resources", "没有"), ("resources", "都没有"),
+    ("resources", "存款60万、寿险0、重疾0"), ("parents_count", "2"), ("support_end_age", "22岁"), ("mortgage", "150万"),
+    ("birth_date", "1985-03-12"),
     ("birth_date", "1985年3月12日"), ("name", "王先生"), ("name", "不想说"), ("consent", "同意"), ("consent", "不同意"),
     ("priorities", "2 1 3 5 4"),
 ])
@@ -412,15 +491,21 @@ def test_what_the_questions_and_errors_suggest_is_accepted(key, text):
 
 
 def test_a_quick_interview_typed_the_way_people_talk():
+    from flows import engine
     from tests.helpers import interview
 
-    state, _, outcome, asked = interview(["同意", "快速", "85年3月12日", "单身", "没有孩子", "年薪30万", "每月8000",
-                                          "没有房贷", "存款20万", "没买", "没有", "每年2万左右"])
-    assert asked[-1] == "budget" and outcome is not None
+    # The depth is not asked (quick unless /deepen); the children's ages and
+    # the resources are one answer each.
+    state, _, outcome, asked = interview(["同意", "85年3月12日", "单身", "没有孩子", "年薪30万", "每月8000",
+                                          "没有房贷", "存款20万,寿险没买,重疾没有", "每年2万左右"])
+    assert asked == ["consent", "birth_date", "marital", "children", "income", "living_expenses", "mortgage",
+                     "resources", "budget"]
+    assert outcome is not None
     a = state.answers
-    assert (a["consent"], a["depth"], a["birth_date"], a["marital"]) == (True, "quick", "1985-03-12", "single")
-    assert (a["children_count"], a["income"], a["living_expenses"], a["mortgage"]) == (0, 300_000, 96_000, 0)
-    assert (a["savings"], a["life_cover"], a["ci_cover"], a["budget"]) == (200_000, 0, 0, 20_000)
+    assert (a["consent"], a["birth_date"], a["marital"]) == (True, "1985-03-12", "single")
+    assert engine.resolved_answers(DIAGNOSIS, state, CTX)[0]["depth"] == "quick"
+    assert (a["children"], a["income"], a["living_expenses"], a["mortgage"]) == ([], 300_000, 96_000, 0)
+    assert (a["resources"], a["budget"]) == (resources(savings=200_000), 20_000)
 
 
 @pytest.mark.parametrize("text", ["是吗", "好吗", "有吗", "是否", "要不要", "好不好"])
@@ -433,15 +518,15 @@ def test_a_question_back_is_not_a_yes(text):
 
 
 @pytest.mark.parametrize("key, text, age, note", [
-    ("child.1.age", "18年的", 8, "好的,按 2018 年出生计,今年 8 岁。"),
+    ("children", "18年的", [8], "好的,按 2018 年出生计,今年 8 岁。"),
     ("parent.1.age", "58年的", 68, "好的,按 1958 年出生计,今年 68 岁。"),
     ("spouse_age", "88年的", 38, "好的,按 1988 年出生计,今年 38 岁。"),
-    ("child.1.age", "2018-05-01", 8, "好的,按 2018年5月1日出生计,现在 8 岁。"),
-    ("child.1.age", "2018-12-01", 7, "好的,按 2018年12月1日出生计,现在 7 岁。"),  # not yet 8 on 2026-11-23
-    ("child.1.age", "2018年", 8, None), ("parent.1.age", "1958年", 68, None), ("child.1.age", "2018年出生", 8, None),
-    ("parent.1.age", "1958", 68, None), ("parent.1.age", "一九五八年", 68, None), ("child.1.age", "18年生", 8, None),
-    ("child.1.age", "2018年5月", 8, "好的,按 2018年5月出生计,今年 8 岁。"), ("spouse_age", "是88年的", 38, None),
-    ("child.1.age", "26年的", 0, None),
+    ("children", "2018-05-01", [8], "好的,按 2018年5月1日出生计,现在 8 岁。"),
+    ("children", "2018-12-01", [7], "好的,按 2018年12月1日出生计,现在 7 岁。"),  # not yet 8 on 2026-11-23
+    ("children", "2018年", [8], None), ("parent.1.age", "1958年", 68, None), ("children", "2018年出生", [8], None),
+    ("parent.1.age", "1958", 68, None), ("parent.1.age", "一九五八年", 68, None), ("children", "18年生", [8], None),
+    ("children", "2018年5月", [8], "好的,按 2018年5月出生计,今年 8 岁。"), ("spouse_age", "是88年的", 38, None),
+    ("children", "26年的", [0], None),
 ])
 def test_a_year_of_birth_at_an_age_question_becomes_an_age(key, text, age, note):
     parsed = answer(key, text)
@@ -452,10 +537,10 @@ def test_a_year_of_birth_at_an_age_question_becomes_an_age(key, text, age, note)
 
 
 @pytest.mark.parametrize("key, text, error", [
-    ("child.1.age", "58年的", "error.birth_year"),  # neither 1958 (68) nor 2058 fits a child
-    ("child.1.age", "1958年", "error.birth_year_age"), ("parent.1.age", "2018年", "error.birth_year_age"),
-    ("child.1.age", "2030年", "error.birth_year"), ("child.1.age", "2018-13-01", "error.no_such_date"),
-    ("child.1.age", "2018-02-30", "error.no_such_date"),
+    ("children", "58年的", "error.birth_year"),  # neither 1958 (68) nor 2058 fits a child
+    ("children", "1958年", "error.birth_year_age"), ("parent.1.age", "2018年", "error.birth_year_age"),
+    ("children", "2030年", "error.birth_year"), ("children", "2018-13-01", "error.no_such_date"),
+    ("children", "2018-02-30", "error.no_such_date"),
 ])
 def test_a_year_of_birth_that_fits_no_reading_is_asked_never_stored(key, text, error):
     assert rejected(key, text) == error
@@ -463,21 +548,22 @@ def test_a_year_of_birth_that_fits_no_reading_is_asked_never_stored(key, text, e
 
 def test_ages_are_still_ages():
     assert answer("spouse_age", "38").value == 38
-    assert answer("child.1.age", "8岁").value == 8
+    assert answer("children", "8岁").value == [8]
     assert answer("support_years", "20年").value == 20  # not an age step: 年 is years
-    assert rejected("child.1.age", "123456") == "error.too_large"  # a number, not a date
+    assert rejected("children", "123456") == "error.too_large"  # a number, not a date
 
 
 def test_an_approximate_age_says_years():
-    parsed = answer("child.1.age", "1岁多")
-    assert parsed.value == 1 and ZH(parsed.note) == "好的,按 1 岁计。"
-    assert ZH(answer("children_count", "3个左右").note) == "好的,按 3 计。"
+    parsed = answer("children", "1岁多")
+    assert parsed.value == [1] and ZH(parsed.note) == "好的,按 1 岁计。"
+    assert ZH(answer("parents_count", "3个左右").note) == "好的,按 3 计。"
 
 
 @pytest.mark.parametrize("text, yuan", [("两个亿", 200_000_000), ("一个亿", 100_000_000), ("2个亿", 200_000_000),
                                         ("5个亿", 500_000_000), ("三个万", 30_000)])
 def test_ge_before_a_magnitude(text, yuan):
-    assert answer("savings", text).value == yuan
+    assert answer("resources", f"存款{text},寿险0,重疾0").value == resources(savings=yuan)
+    assert answer("other_assets", text).value == yuan
 
 
 @pytest.mark.parametrize("text", ["不超过5万", "5万以内", "最多5万", "不到5万"])
@@ -489,14 +575,20 @@ def test_upper_limits_are_taken_with_a_note(text):
 @pytest.mark.parametrize("text", ["$50k", "$50,000", "5万美元", "5万美金", "USD 50000", "50000 usd", "100HKD",
                                   "10万港币", "10万港元", "1万欧元", "€10000", "HK$100000"])
 def test_foreign_currency_is_asked_in_renminbi(text):
-    assert rejected("savings", text) == "error.foreign_currency"
+    assert rejected("other_assets", text) == "error.foreign_currency"
+    assert rejected("resources", f"存款{text},寿险0,重疾0") == "error.foreign_currency"
+    assert rejected("resources", f"寿险0、重疾0、存款{text}") == "error.foreign_currency"
 
 
 @pytest.mark.parametrize("key, text, value", [
     ("income", "年薪40万（税后）", 400_000), ("income", "年薪40万(税后)", 400_000), ("income", "40万👍", 400_000),
     ("income", "😊40万", 400_000), ("income", "40万(大概)", 400_000), ("income", "40万（左右）", 400_000),
     ("income", "40万(不含公积金)", 400_000), ("income", "8000(每月)", 96_000), ("income", "40万【估的】", 400_000),
-    ("contact_ok", "好的👌", True), ("consent", "好的👌", True), ("children_count", "2个(双胞胎)", 2),
+    ("contact_ok", "好的👌", True), ("consent", "好的👌", True), ("children", "5岁、3岁😊", [5, 3]),
+    ("children", "双胞胎4岁(龙凤胎)", [4, 4]), ("children", "两个孩子,都4岁(双胞胎)", [4, 4]),
+    ("resources", "存款60万👍,寿险50万,重疾20万", resources(savings=600_000, life_cover=500_000, ci_cover=200_000)),
+    ("resources", "存款60万(不含公积金),寿险50万,重疾20万",
+     resources(savings=600_000, life_cover=500_000, ci_cover=200_000)),
     ("income", "40万👍🏻", 400_000), ("income", "❤️40万", 400_000), ("income", "40万👨‍👩‍👧", 400_000),
 ])
 def test_emoji_and_bracketed_remarks_are_not_the_answer(key, text, value):
@@ -507,6 +599,21 @@ def test_a_remark_that_changes_the_meaning_keeps_its_handling():
     assert rejected("income", "年薪40万(税前)") == "error.pre_tax"
     with pytest.raises(ParseError):  # a number inside the brackets: not dropped, not guessed
         read_answer(STEPS["income"], "40万(其中5万奖金)", {}, CTX)
+    with pytest.raises(ParseError):
+        read_answer(STEPS["resources"], "存款60万(其中10万理财),寿险50万,重疾20万", {}, CTX)
+    # A count in brackets next to a count: the remark adds nothing, the ages are still asked.
+    asked = rejection("children", "2个(双胞胎)")
+    assert asked.key == "error.ages_needed" and asked.params["n"] == 2
+
+
+@pytest.mark.xfail(strict=True, reason="parse_ages drops a bracketed 双胞胎 as a remark (not in _WHOLE_VOCAB) and "
+                                       "stores one child for twins; reported")
+def test_twins_in_brackets_are_two_children():
+    # 4岁(一对双胞胎) is asked back (its 一 keeps the remark); 4岁(双胞胎) must not be one child of 4.
+    try:
+        assert answer("children", "4岁(双胞胎)").value == [4, 4]
+    except ParseError:
+        pass
 
 
 @pytest.mark.parametrize("text", ["是的，同意", "好的，同意", "同意的", "好的👌", "好的,同意", "嗯,同意", "同意 开始"])
@@ -536,7 +643,7 @@ def test_social_medical_said_the_way_people_say_it():
     ("mortgage", "租房住", 0), ("mortgage", "120万，公积金贷款", 1_200_000), ("mortgage", "120万,商贷", 1_200_000),
     ("spouse_income", "她没工作", 0), ("spouse_income", "家庭主妇", 0), ("spouse_income", "全职太太", 0),
     ("spouse_income", "没上班", 0), ("spouse_income", "他没上班了", 0), ("income", "没工作", 0),
-    ("children_count", "双胞胎", 2), ("children_count", "一对龙凤胎", 2),
+    ("children", "双胞胎4岁", [4, 4]), ("children", "一对龙凤胎3岁", [3, 3]), ("children", "丁克", []),
     ("support_end_age", "大学毕业", 22), ("support_end_age", "高中毕业", 18), ("support_end_age", "研究生毕业", 25),
     ("support_end_age", "打算到大学毕业", 22), ("support_end_age", "到大学毕业为止吧", 22),
 ])
@@ -544,8 +651,17 @@ def test_zero_and_answers_in_words_for_their_question(key, text, value):
     assert answer(key, text).value == value
 
 
+@pytest.mark.parametrize("text", ["双胞胎", "一对龙凤胎", "龙凤胎"])
+def test_twins_without_their_age_are_two_children_whose_age_is_asked(text):
+    asked = rejection("children", text)
+    assert asked.key == "error.ages_needed" and asked.params["n"] == 2
+
+
 def test_words_of_one_question_mean_nothing_at_another():
-    rejected("savings", "租房")
+    rejected("other_assets", "租房")
+    assert rejected("resources", "租房") == "error.amounts_other"  # 房: an asset this question does not ask about
+    rejected("resources", "家庭主妇")
+    rejected("children", "大学毕业")
     rejected("parents_count", "双胞胎")
     rejected("income", "大学毕业")
     assert rejected("mortgage", "120万,每月5000") == "error.one_number"  # a clause with a number is not a remark
@@ -564,7 +680,8 @@ def test_dont_know_says_what_happens_then(text):
     assert rejected("budget", text) == "error.dont_know_estimate"  # no default: an estimate or 0
     assert rejected("living_expenses", text) == "error.dont_know_required"  # no default, at least 1000
     assert rejected("priorities", text) == "error.dont_know_default"
-    assert rejected("child.1.age", text) == "error.dont_know_required"
+    assert rejected("children", text) == "error.dont_know_required"  # no default: each child's age is needed
+    assert rejected("resources", text) == "error.dont_know_default"  # 跳过 takes 都没有
 
 
 def test_dont_know_names_the_default():
@@ -581,8 +698,11 @@ def test_dont_know_names_the_default():
 
 @pytest.mark.parametrize("key, text, error", [
     ("income", "问一下这个是什么意思", "error.question_hint"), ("income", "税后是什么?", "error.question_hint"),
-    ("marital", "这是什么意思?", "error.question_options"), ("children_count", "包括继子女吗", "error.question"),
-    ("savings", "公积金算吗?", "error.question_hint"), ("birth_date", "要写农历的吗", "error.question_hint"),
+    ("marital", "这是什么意思?", "error.question_options"), ("parents_count", "包括岳父母吗", "error.question"),
+    ("children", "包括继子女吗", "error.question_hint"), ("resources", "存款包括理财吗?", "error.question_hint"),
+    ("resources", "这个怎么填?", "error.question_hint"),
+    # 公积金算吗: answered by what the question takes (only its parts, not other assets), with the example.
+    ("resources", "公积金算吗?", "error.amounts_other"), ("birth_date", "要写农历的吗", "error.question_hint"),
     ("contact_ok", "是什么建议书?", "error.question_options"),
 ])
 def test_a_question_back_points_to_the_example(key, text, error):
@@ -590,17 +710,30 @@ def test_a_question_back_points_to_the_example(key, text, error):
 
 
 def test_a_question_mark_after_an_answer_keeps_the_answer():
-    assert answer("savings", "30万?").value == 300_000
-    assert answer("savings", "什么都没有").value == 0  # 什么 inside an answer is not a question
+    assert answer("other_assets", "30万?").value == 300_000
+    assert answer("resources", "寿险0,重疾0,存款30万?").value == resources(savings=300_000)
+    assert answer("other_assets", "什么都没有").value == 0  # 什么 inside an answer is not a question
+    assert answer("resources", "什么都没有").value == NOTHING_ELSE
 
 
 @pytest.mark.parametrize("key, text, error", [
-    ("children_count", "2个，8岁和5岁", "error.just_one"), ("child.1.age", "8岁和5岁", "error.just_one"),
+    ("parents_count", "2个，60岁和58岁", "error.just_one"), ("parent.1.age", "60岁和58岁", "error.just_one"),
+    ("spouse_age", "8岁和5岁", "error.just_one"),
     ("debt_payment", "月供五千还有20年", "error.just_one"), ("mortgage", "50万还有20年", "error.just_one"),
     ("mortgage", "30万 40万", "error.one_number"), ("mortgage", "30万和20万", "error.one_number"),
+    # Two amounts for one part of the resources: asked, never added.
+    ("resources", "存款30万和20万,寿险0,重疾0", "error.amounts_which"),
+    ("resources", "存款30万,存款20万,寿险0,重疾0", "error.amounts_same_part"),
 ])
 def test_add_them_up_only_for_two_amounts(key, text, error):
     assert rejected(key, text) == error
+
+
+def test_several_ages_are_several_children_never_a_sum():
+    # Where every child's age is asked, two ages are two children (the count, if said, must match).
+    assert answer("children", "2个，8岁和5岁").value == [8, 5]
+    assert answer("children", "8岁和5岁").value == [8, 5]
+    assert rejected("children", "3个，8岁和5岁") == "error.ages_count_mismatch"
 
 
 @pytest.mark.parametrize("text", ["30万", "1", "1985-03-12", "王先生\n1985-03-12", "王先生\n", "王\n先生", "王先生2",
@@ -657,8 +790,12 @@ def test_nothing_follows_a_fractional_multiplier(text):
         ("spouse_income", "老婆年薪30万", 300_000), ("spouse_income", "我老婆年薪30万", 300_000),
         ("spouse_income", "老公月薪2万", 240_000), ("spouse_income", "她没工作", 0),
         ("family_income", "家庭收入50万", 500_000), ("family_income", "我和老婆一共50万", 500_000),
-        ("life_cover", "寿险30万", 300_000), ("life_cover", "定期寿险50万", 500_000),
-        ("ci_cover", "重疾险30万", 300_000), ("ci_cover", "重大疾病50万", 500_000),
+        # The cover is one part of the resources answer, named by its product.
+        ("resources", "寿险30万,其他都没有", resources(life_cover=300_000)),
+        ("resources", "定期寿险50万,其他都没有", resources(life_cover=500_000)),
+        ("resources", "我的寿险30万,其他都没有", resources(life_cover=300_000)),
+        ("resources", "重疾险30万,其他都没有", resources(ci_cover=300_000)),
+        ("resources", "重大疾病50万,其他都没有", resources(ci_cover=500_000)),
         ("spouse_age", "她38岁", 38), ("spouse_age", "老婆38", 38), ("spouse_age", "38", 38),
     ],
 )
@@ -671,21 +808,41 @@ def test_an_amount_naming_the_steps_own_subject_is_taken(key, text, value):
     [
         ("income", "老婆年薪30万"), ("income", "老公月薪2万"), ("income", "家庭收入50万"), ("income", "我老婆年薪30万"),
         ("income", "她没工作"), ("spouse_income", "我年薪30万"), ("spouse_income", "家庭收入50万"),
-        ("life_cover", "重疾险30万"), ("life_cover", "百万医疗200万"), ("ci_cover", "寿险30万"),
-        ("ci_cover", "意外险50万"), ("spouse_age", "我38岁"), ("spouse_age", "我是88年的"), ("retirement_age", "老公60岁退休"),
+        ("spouse_age", "我38岁"), ("spouse_age", "我是88年的"), ("retirement_age", "老公60岁退休"),
     ],
 )
 def test_an_amount_naming_another_party_or_product_is_asked_back(key, text):
     assert rejected(key, text) == "error.other_subject"
 
 
+@pytest.mark.parametrize("text, error", [
+    # Another product or asset than the parts asked: asked back, never stored as one of them.
+    ("百万医疗200万", "error.amounts_other"), ("寿险30万,百万医疗200万,其他都没有", "error.amounts_other"),
+    ("医疗险100万,寿险0,重疾0,存款0", "error.amounts_other"), ("存款60万,房产300万,寿险0,重疾0", "error.amounts_other"),
+    ("存款60万,养老金3000,寿险0,重疾0", "error.amounts_other"),
+    # Another person's cover: the client's own is asked.
+    ("老婆的寿险50万,其他都没有", "error.amounts_self_only"), ("老公重疾30万,寿险0,存款0", "error.amounts_self_only"),
+])
+def test_an_amount_naming_another_product_or_person_is_asked_back_at_the_resources(text, error):
+    assert rejected("resources", text) == error
+
+
+@pytest.mark.parametrize("text, value", [
+    # A product the old life_cover / ci_cover steps asked back is now a part of its own: stored there, never in another.
+    ("重疾险30万,寿险0,存款0", resources(ci_cover=300_000)), ("寿险30万,重疾0,存款0", resources(life_cover=300_000)),
+    ("意外险50万,重疾0,存款0", resources(life_cover=500_000)),  # accident cover counts as life cover
+])
+def test_each_product_goes_to_its_own_part(text, value):
+    assert answer("resources", text).value == value
+
+
 def test_the_question_back_says_what_this_question_is_about():
     with pytest.raises(ParseError) as err:
         read_answer(STEPS["income"], "老婆年薪30万", {}, CTX)
     assert "您本人" in ZH(err.value.message)
-    with pytest.raises(ParseError) as err:
-        read_answer(STEPS["life_cover"], "重疾险30万", {}, CTX)
-    assert "寿险" in ZH(err.value.message)
+    said = ZH(rejection("resources", "百万医疗200万"))
+    assert all(part in said for part in ("存款/理财", "寿险保额", "重疾险保额")), said
+    assert "保额这里只问您本人的" in ZH(rejection("resources", "老婆的寿险50万,其他都没有"))
 
 
 def test_a_birth_year_after_the_subjects_name_is_still_a_birth_year():
@@ -698,3 +855,16 @@ def test_a_birth_year_after_the_subjects_name_is_still_a_birth_year():
     answers = {"birth_date": "1985-03-12", "marital": "married"}
     for text in ("她88年的", "老婆88年的", "我老婆是88年的"):
         assert engine.read_answer(step, text, answers, CTX).value == 38, text
+
+
+@pytest.mark.parametrize("text", ["0.1十点0", "1.0十点0", "0.00000001十点5", "2.5千点3", "0.5十二点5", "0.5十零5点5",
+                                  "1.5十点5万", "5万0.1十点0"])
+def test_a_point_after_a_decimal_multiplier_is_an_error_not_a_crash(text):
+    # Found in review: 0.1十点0 raised decimal.InvalidOperation (1.0 + 点0 was built as "1.0.0").
+    for parse in (parse_money, parse_number, parse_whole, lambda t: parse_money(t, "year")):
+        with pytest.raises(ParseError):
+            parse(text)
+    for key, said in (("income", text), ("parents_count", text), ("children", text),
+                      ("resources", f"存款{text},寿险0,重疾0")):
+        rejected(key, said)
+    assert parse_money("十二点五万").value == 125_000 and parse_money("1.5千万").value == 15_000_000  # still read

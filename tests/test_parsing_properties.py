@@ -1,12 +1,14 @@
 """Property tests of the parsers (issue 8): each generates inputs of one class
 of defect and checks the class is gone.
 
-- no exception but ParseError from any parser or any step, for any text;
+- no exception but ParseError from any parser or any step, for any text,
+  nor for any mix of the numeral vocabulary (digits, 十百千万亿, 点, ., 、…);
 - Chinese and Arabic numerals read back exactly; malformed numerals are
   rejected or read as the one well-defined number they spell, never a sum;
 - the same amount gets the same outcome whatever the script;
 - what the hints and error messages suggest is accepted, invisible marks and
-  trailing punctuation or not;
+  trailing punctuation or not; an amount that may be monthly is asked back,
+  and the reply it suggests (每月 / 每年) is accepted;
 - a choice is picked (consent given) only by an accepted form, never by a
   piece of a label or punctuation; a name needs letters.
 """
@@ -19,27 +21,33 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from hypothesis import HealthCheck, assume, given, settings
+import pytest
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from bot.i18n import catalog_keys
-from flows import parsing
-from flows.diagnosis import DIAGNOSIS
+from flows import contact, parsing
+from flows.diagnosis import DIAGNOSIS, MONTHLY_LOOKING_INCOME
 from flows.engine import options, read_answer
-from flows.parsing import ParseError
+from flows.messages import msg
+from flows.parsing import Parsed, ParseError
 from tests.helpers import CTX, TODAY, ZH
 
 FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-STEPS = DIAGNOSIS.expand({"children_count": 2, "parents_count": 2})
+# Every step of the flow: two children (so their education steps), two parents.
+STEPS = DIAGNOSIS.expand({"children": [5, 8], "parents_count": 2})
 BY_KEY = {s.key: s for s in STEPS}
 MONEY_STEPS = [s for s in STEPS if s.kind == "money"]
+AMOUNTS_STEPS = [s for s in STEPS if s.kind == "amounts"]
+PART_LABEL = {"savings": "存款", "life_cover": "寿险", "ci_cover": "重疾"}  # how people name each part
 CATALOG = Path(__file__).resolve().parent.parent / "locales" / "zh_CN" / "LC_MESSAGES" / "diagbot.po"
 
 
-def outcome(step, text):
-    """("ok", value) or ("error", key, params): what the client would see."""
+def outcome(step, text, answers=None, unclear=None):
+    """("ok", value) or ("error", key, params): what the client would see
+    (``unclear``: the amount this step just asked back as monthly or yearly)."""
     try:
-        return ("ok", read_answer(step, text, {}, CTX).value)
+        return ("ok", read_answer(step, text, answers or {}, CTX, unclear).value)
     except ParseError as err:
         ZH(err.message)  # renders from the catalog
         return ("error", err.message.key, err.message.params)
@@ -58,20 +66,67 @@ hostile = st.one_of(
 )
 
 
+LABELLED = [("a", "快速诊断(约10题)"), ("b", "完整诊断")]
+RESOURCES = ("savings", "life_cover", "ci_cover")
+# Every public parser, the ways the steps call it.
+PARSERS = (
+    parsing.parse_number, parsing.parse_money, parsing.parse_whole, parsing.parse_date, parsing.parse_yes_no,
+    parsing.parse_text,
+    lambda t: parsing.parse_money(t, "year"), lambda t: parsing.parse_money(t, "month"),
+    lambda t: parsing.parse_money(t, "year", words="no_job", about="self"),
+    lambda t: parsing.parse_whole(t, age=True), lambda t: parsing.parse_whole(t, age=True, today=TODAY, bounds=(0, 50)),
+    lambda t: parsing.parse_whole(t, words="children"), lambda t: parsing.parse_date(t, today=TODAY),
+    lambda t: parsing.parse_ages(t, TODAY), lambda t: parsing.parse_amounts(t, RESOURCES),
+    lambda t: parsing.parse_amounts(t, ("life_cover",)),
+    lambda t: parsing.parse_yes_no(t, [("yes", "同意,开始诊断"), ("no", "不同意")], strict=True),
+    lambda t: parsing.parse_choice(t, LABELLED), lambda t: parsing.parse_ranking(t, LABELLED),
+    lambda t: contact.parse_phone(t, [("none", "不留电话")]),
+)
+
+
+def read_by_every_parser(text):
+    """Each parser gives a value (Parsed; parse_number a Decimal) or a
+    ParseError whose message renders; any other exception fails the test."""
+    for parse in PARSERS:
+        try:
+            got = parse(text)
+        except ParseError as err:
+            ZH(err.message)
+        else:
+            assert isinstance(got, Parsed | Decimal), (text, got)
+
+
 @FAST
 @given(hostile)
 def test_no_parser_raises_anything_but_parse_error(text):
-    labelled = [("a", "快速诊断(约10题)"), ("b", "完整诊断")]
-    for parse in (parsing.parse_number, parsing.parse_money, parsing.parse_whole, parsing.parse_date,
-                  parsing.parse_yes_no, parsing.parse_text,
-                  lambda t: parsing.parse_money(t, "year"), lambda t: parsing.parse_money(t, "month"),
-                  lambda t: parsing.parse_whole(t, age=True), lambda t: parsing.parse_date(t, today=TODAY),
-                  lambda t: parsing.parse_yes_no(t, [("yes", "同意,开始诊断"), ("no", "不同意")], strict=True),
-                  lambda t: parsing.parse_choice(t, labelled), lambda t: parsing.parse_ranking(t, labelled)):
-        try:
-            parse(text)
-        except ParseError as err:
-            ZH(err.message)
+    read_by_every_parser(text)
+
+
+# Mixes of the numeral vocabulary, near enough to well-formed numerals to
+# reach deep into the numeral grammar: numbers (whole, decimal, tiny decimal,
+# Chinese digits) with units, joined by 点 . 、 spaces 零 万, wrapped in units,
+# periods and labels; weighted towards units and 点, so that the default
+# profile alone finds 1.0十点0, which crashed parse_money (decimal.InvalidOperation).
+_ARABIC = st.one_of(st.from_regex(r"[0-9]{1,3}", fullmatch=True), st.from_regex(r"[0-9]\.[0-9]{1,2}", fullmatch=True),
+                    st.from_regex(r"0\.0{5,8}[1-9]", fullmatch=True), st.sampled_from(["300,000", "1,5", "00"]))
+_CHINESE = st.sampled_from(list("零〇一二两三四五六七八九壹拾佰"))
+_UNIT = st.sampled_from(["", "", "十", "百", "千", "十", "百", "千", "万", "亿", "k", "w", "多", "个"])
+_JOIN = st.sampled_from(["", "点", "点", "点", ".", "、", " ", "零", "万", ",", "和"])
+_AROUND = st.sampled_from(["", "", "", "元", "块", "年", "月", "岁", "周岁", "个", "每月", "每年", "/月", "/年", "年薪",
+                           "存款", "寿险", "重疾", "大概", "左右", " "])
+_TERM = st.tuples(st.one_of(_ARABIC, _CHINESE), _UNIT).map("".join)
+NUMERAL_MIX = st.tuples(_AROUND, st.lists(st.tuples(_TERM, _JOIN).map("".join), min_size=1, max_size=4).map("".join),
+                        _AROUND).map("".join)
+
+
+@settings(FAST, max_examples=400)
+@given(NUMERAL_MIX)
+@example("0.1十点0")  # found in review: decimal.InvalidOperation from parse_money
+@example("0.00000001十点5")
+@example("存款0.5十零5点5万,寿险0,重疾0")
+@example("6.09十点壹万6.09十万个")
+def test_no_parser_raises_anything_but_parse_error_on_numeral_mixes(text):
+    read_by_every_parser(text)
 
 
 @FAST
@@ -250,18 +305,29 @@ def test_the_same_amount_gets_the_same_outcome_in_any_script(n):
     for step in MONEY_STEPS:
         seen = {text: outcome(step, text) for text in forms}
         assert len({repr(o) for o in seen.values()}) == 1, (step.key, seen)
+    for step in AMOUNTS_STEPS:  # each part of a compound answer, read the same way
+        for part in step.parts:
+            others = "、".join(f"{PART_LABEL[p]}0" for p in step.parts if p != part)
+            seen = {text: outcome(step, f"{PART_LABEL[part]}{text}、{others}") for text in forms}
+            assert len({repr(o) for o in seen.values()}) == 1, (step.key, part, seen)
 
 
 # --- 4. what the hints suggest is accepted, dressed up or not -----------------
 
 
 def _catalog_examples() -> dict[str, list[str]]:
-    """hint.* entries → the examples they show (例如:30万、30w、三十万)."""
+    """hint.* entries → the answers they show, each whole, as a client would
+    copy it: 例如:30万/年 或 每月2.5万 → 30万/年, 每月2.5万; 例如:存款60万、
+    寿险50万、重疾20万;都没有就写「没有」 → 存款60万、寿险50万、重疾20万, 没有;
+    暂不安排就写 0 → 0. A remark in brackets (只写前几项也可以) is no part of one."""
     text = CATALOG.read_text(encoding="utf-8")
     out: dict[str, list[str]] = {}
     for key, value in re.findall(r'msgid "(hint\.[a-z_.]+)"\nmsgstr "(.*)"', text):
-        found = re.findall(r"[0-9０-９一二三四五六七八九十百千万亿年月日号.\-/w ]+", value.split(":", 1)[-1])
-        out[key] = [f.strip() for f in found if re.search(r"[0-9一二三四五六七八九十]", f)]
+        shown = re.sub(r"[(（][^)）]*[)）]", "", unicodedata.normalize("NFKC", value).split(":", 1)[-1])
+        out[key] = []
+        for clause in (c.strip() for c in re.split(r"[;；]", shown) if c.strip()):
+            said = re.search(r"写\s*(?:「(.+?)」|(\S+)$)", clause)  # …就写「没有」, …就写 0
+            out[key] += [said.group(1) or said.group(2)] if said else [e.strip() for e in clause.split("或") if e.strip()]
     return out
 
 
@@ -276,21 +342,38 @@ def test_every_hint_has_examples_and_each_is_accepted():
     assert set(EXAMPLES) == {k for k in catalog_keys("zh_CN") if k.startswith("hint.")}
     assert all(EXAMPLES.values()), EXAMPLES
     assert HINTED
-    for step, example in HINTED:
-        assert outcome(step, example)[0] == "ok", (step.key, example, outcome(step, example))
+    for step, shown in HINTED:
+        assert outcome(step, shown)[0] == "ok", (step.key, shown, outcome(step, shown))
 
 
 @FAST
 @given(st.sampled_from(HINTED), st.lists(st.tuples(st.integers(0, 40), INVISIBLE), max_size=4), EDGE_SPACE, EDGE_SPACE,
        TRAILING)
 def test_a_hint_example_with_invisible_marks_is_accepted_with_the_same_value(pair, marks, lead, tail, punct):
-    step, example = pair
-    text = example
+    step, shown = pair
+    text = shown
     for pos, mark in marks:
         pos = pos % (len(text) + 1)
         text = text[:pos] + mark + text[pos:]
     text = lead + text + punct + tail
-    assert outcome(step, text) == outcome(step, example), (step.key, text)
+    assert outcome(step, text) == outcome(step, shown), (step.key, text)
+
+
+def _in_bounds(step, value) -> bool:
+    return (step.min is None or value >= step.min) and (step.max is None or value <= step.max)
+
+
+def _period_replies_are_taken(step, n, answers=None):
+    """After "每月还是每年?" about ``n``: 每月 takes it ×12, 每年 as it is
+    (either may still be out of bounds or fail the step's check, never asked again)."""
+    for reply, value in (("每月", n * 12), ("每年", n), ("是每月的", n * 12), ("一年", n)):
+        result = outcome(step, reply, answers, unclear=n)
+        if _in_bounds(step, value):
+            assert result == ("ok", value) or result[0] == "error" and result[1] not in (
+                "error.monthly_or_yearly", "error.tiny_yearly", "error.too_small", "error.too_large"), (
+                step.key, n, reply, result)
+        else:
+            assert result[1] in ("error.too_small", "error.too_large"), (step.key, n, reply, result)
 
 
 @FAST
@@ -299,10 +382,55 @@ def test_what_a_plausibility_question_suggests_is_accepted(n, step):
     first = outcome(step, str(n))
     if first[0] != "error" or first[1] not in ("error.tiny_amount", "error.tiny_yearly"):
         return
+    if first[1] == "error.tiny_yearly":
+        # "是每月 n 元的话,回复「每月」;一年就是 n 元的话,回复「每年」", or written out.
+        _period_replies_are_taken(step, n)
     suggestions = [f"{n}万", f"{n}元"] if first[1] == "error.tiny_amount" else [f"{n}/月", f"{n}元"]
     for text in suggestions:
         result = outcome(step, text)
+        if text == f"{n}元" and step.maybe_monthly and step.maybe_monthly(n, {}) and _in_bounds(step, n):
+            # n元 a year, below 3万 at an income: as likely a month's, so asked (and the reply taken).
+            assert result[:2] == ("error", "error.monthly_or_yearly"), (step.key, text, result)
+            _period_replies_are_taken(step, n)
+            continue
         assert result[0] == "ok" or result[1] in ("error.too_small", "error.too_large"), (step.key, text, result)
+
+
+MAYBE_MONTHLY = [s for s in MONEY_STEPS if s.maybe_monthly]
+INCOME_KEYS = ("income", "spouse_income", "family_income")
+earlier_answers = st.fixed_dictionaries({}, optional={
+    "marital": st.sampled_from(["single", "married"]), "income": st.integers(0, 10**6),
+    "spouse_income": st.integers(0, 10**6), "family_income": st.integers(0, 2 * 10**6)})
+
+
+def _written_with_a_unit(n: int) -> list[str]:
+    forms = [f"{n}元", f"{n}块", f"¥{n}", f"{canonical(n)}元", f"{n:,}元"]
+    return forms + ([f"{n // 10**4}万"] if n % 10**4 == 0 else [])
+
+
+@FAST
+@given(st.sampled_from(MAYBE_MONTHLY), st.one_of(st.integers(1, 10**6), st.sampled_from([29_999, 30_000, 30_001])),
+       earlier_answers)
+def test_a_yearly_amount_that_may_be_monthly_is_asked_back_and_the_reply_taken(step, n, answers):
+    assert MAYBE_MONTHLY and {s.key for s in MAYBE_MONTHLY} >= set(INCOME_KEYS)
+    asked = step.maybe_monthly(n, answers)
+    if step.key in INCOME_KEYS:  # an income below 3万 a year without 每月/每年 may be a month's; 3万 and more is not asked
+        assert asked == (n < MONTHLY_LOOKING_INCOME), (step.key, n)
+    for text in _written_with_a_unit(n):
+        result = outcome(step, text, answers)
+        if asked and _in_bounds(step, n):
+            assert result[:2] == ("error", "error.monthly_or_yearly"), (step.key, text, answers, result)
+            assert ZH(msg("error.monthly_or_yearly", **result[2]))  # renders, naming the amount
+        else:
+            assert result == ("ok", n) or result[0] == "error" and result[1] != "error.monthly_or_yearly", (
+                step.key, text, answers, result)
+    if asked:
+        _period_replies_are_taken(step, n, answers)
+    # A period written with the amount is never asked back: 每年 n元 is n, 每月 n元 is 12n.
+    for text, value in ((f"每年{n}元", n), (f"{n}元/年", n), (f"每月{n}元", n * 12), (f"月薪{n}", n * 12)):
+        result = outcome(step, text, answers)
+        assert result[:2] != ("error", "error.monthly_or_yearly"), (step.key, text, result)
+        assert result == ("ok", value) or result[0] == "error", (step.key, text, result)
 
 
 # --- 5. choices are matched, never substring-searched -------------------------
@@ -320,6 +448,9 @@ def _accepted(step) -> dict[str, set[str]]:
     opts = options(step)
     for n, option in enumerate(opts, 1):
         label = ZH(option.label)
+        if step.kind == "phone":  # its one option (不留电话): the id, the label or the words for it, never a position
+            out[option.id] = {_letters(f) for f in {option.id, label, *contact.NO_PHONE_WORDS} if _letters(f)}
+            continue
         forms = {option.id, str(n), label, re.sub(r"\(.*?\)|（.*?）", "", label)}
         forms |= set(re.split(r"[,，;、/]", label))
         forms |= set(parsing.CHOICE_WORDS.get(option.id, ()))
@@ -332,7 +463,8 @@ def _accepted(step) -> dict[str, set[str]]:
     return out
 
 
-CHOICE_STEPS = [s for s in STEPS if s.kind in ("choice", "yes_no", "ranking")]
+# Steps answered by picking an option (the phone step's 不留电话 too).
+CHOICE_STEPS = [s for s in STEPS if s.kind in ("choice", "yes_no", "ranking", "phone")]
 PUNCTUATION = ",，。.!！?？、;；:：()（）[]【】「」\"'“”-—~～…/\\|*#@&+= \u3000"
 
 
@@ -357,6 +489,10 @@ def test_a_piece_of_a_label_never_picks_a_choice(case):
     assume(not any(_letters(text) in forms for forms in accepted.values()))
     if step.kind == "ranking":
         assume(not all(any(_letters(p) in f for f in accepted.values()) for p in re.split(r"[\s,、;>/|\-]+", text) if p))
+    if step.kind == "yes_no":  # a few different clauses all saying the same say it once: 是是;是, 好的,同意
+        clauses = [c for c in (_letters(c) for c in re.split(r"[\s,、;]+", unicodedata.normalize("NFKC", text))) if c]
+        assume(not (1 < len(clauses) == len(set(clauses))
+                    and any(all(c in forms for c in clauses) for forms in accepted.values())))
     result = outcome(step, text)
     assert result[0] == "error", (step.key, text, result)
 
@@ -419,7 +555,7 @@ def test_two_digit_years_always_give_an_age_from_0_to_100(d):
 
 # --- 7. second round: years as ages, emoji and remarks, don't know, names ------
 
-AGE_STEPS = [s for s in STEPS if s.age]
+AGE_STEPS = [s for s in STEPS if s.age or s.kind == "ages"]  # a child's age is asked in the children step
 
 
 @FAST
@@ -435,6 +571,9 @@ def test_a_year_of_birth_is_never_stored_as_an_age(step, born):
     for text, ages in forms.items():
         age = min(ages)
         result = outcome(step, text)
+        if result[0] == "ok" and step.kind == "ages":  # one child: a list of one age
+            assert len(result[1]) == 1, (step.key, text, result)
+            result = ("ok", result[1][0])
         if result[0] == "ok":
             assert result[1] in ages and step.min <= result[1] <= step.max, (step.key, text, result)
         else:
@@ -447,16 +586,35 @@ EMOJI = st.sampled_from(["😊", "👍", "👌", "👍🏻", "❤️", "☺️",
 SAMPLE_ANSWERS = ["30万", "8000/月", "年薪30万", "大概30万", "1.5万/月", "三十万", "0", "没有", "3", "两个孩子", "8岁",
                   "38", "22", "60", "1985-03-12", "85年3月12日", "同意", "好的", "是", "不用了", "快速", "完整", "男",
                   "已婚", "单身", "农历", "2 1 3", "健康,收入", "王先生", "不想说", "有医保", "2018年", "租房",
-                  "大学毕业", "双胞胎", "家庭主妇"]
+                  "大学毕业", "双胞胎", "家庭主妇", "5岁、3岁", "3岁和7岁", "老大8岁,老二3岁", "双胞胎4岁", "6个月",
+                  "存款60万、寿险50万、重疾20万", "存款20万,其他都没有", "60万 50万 20万", "都没有",
+                  "13812345678", "138-1234-5678", "不留电话", "周末"]
 ACCEPTED = [(step, text) for step in STEPS for text in SAMPLE_ANSWERS if outcome(step, text)[0] == "ok"]
 
 
 @FAST
-@given(st.sampled_from(ACCEPTED), st.lists(EMOJI, max_size=3), st.lists(EMOJI, max_size=3), st.sampled_from(["", " "]))
+@given(st.sampled_from([(s, t) for s, t in ACCEPTED if not (s.kind == "phone" and outcome(s, t)[1] == "")]),
+       st.lists(EMOJI, max_size=3), st.lists(EMOJI, max_size=3), st.sampled_from(["", " "]))
 def test_emoji_around_an_accepted_answer_change_nothing(pair, lead, tail, space):
+    # Not yet for 不留电话 / 没有 at the phone step: test_emoji_around_no_phone_change_nothing.
     step, text = pair
     dressed = "".join(lead) + space + text + space + "".join(tail)
     assert outcome(step, dressed) == outcome(step, text), (step.key, dressed)
+
+
+def _says_some(value) -> bool:
+    """A compound answer with something in it: an age, or an amount not 0."""
+    return any(value.values() if isinstance(value, dict) else value)
+
+
+@pytest.mark.xfail(strict=True, reason="contact.parse_phone does not drop emoji before matching its 'none' words: "
+                                       "不留电话😊 is asked again; reported")
+def test_emoji_around_no_phone_change_nothing():
+    for step in (s for s in STEPS if s.kind == "phone"):
+        for text in ("不留电话", "没有", "不用了"):
+            assert outcome(step, text) == ("ok", ""), (step.key, text)
+            for dressed in (text + "😊", "👌" + text, text + " 🙏"):
+                assert outcome(step, dressed) == ("ok", ""), (step.key, dressed, outcome(step, dressed))
 
 
 REMARKS = st.sampled_from(["税后", "大概", "左右", "估的", "不含公积金", "大约", "税后到手", "含奖金",
@@ -465,9 +623,11 @@ BRACKETS = st.sampled_from([("(", ")"), ("（", "）"), ("【", "】"), ("[", "]
 
 
 @FAST
-@given(st.sampled_from([(s, t) for s, t in ACCEPTED if s.kind in ("money", "whole")
+@given(st.sampled_from([(s, t) for s, t in ACCEPTED if s.kind in ("money", "whole", "ages", "amounts")
                         and not any(t in words for words in parsing.STEP_WORDS.values())
-                        and not (s.age and re.search(r"[-年]", t))]),  # a date at an age question: not covered
+                        and not ((s.age or s.kind == "ages") and re.search(r"[-年月]", t))  # a date, months: not covered
+                        # nor 没有 / …其他都没有 at a compound one: 没有(大概) is asked back there
+                        and (s.kind not in ("ages", "amounts") or _says_some(outcome(s, t)[1]) and not t.endswith("没有"))]),
        REMARKS, BRACKETS)
 def test_a_bracketed_remark_changes_nothing(pair, remark, brackets):
     step, text = pair
@@ -480,6 +640,15 @@ DONT_KNOW_TEXTS = st.builds(lambda a, w, b: a + w + b, st.sampled_from(["", "我
                             st.sampled_from(parsing.DONT_KNOW), st.sampled_from(["", "。", "呢", "啊", "诶", "…"]))
 
 
+def _says_how_to_answer_a_phone_step(step, result) -> bool:
+    """The phone step reads no "don't know" or question: it asks again for
+    a number, naming the way out (its "none" option, 不留电话), never stores one."""
+    if result[0] != "error":
+        return False
+    said = ZH(msg(result[1], **result[2]))
+    return all(ZH(o.label) in said for o in options(step)) and "手机号" in said
+
+
 @FAST
 @given(DONT_KNOW_TEXTS)
 def test_dont_know_is_never_a_format_error_nor_an_answer(text):
@@ -489,6 +658,8 @@ def test_dont_know_is_never_a_format_error_nor_an_answer(text):
             assert result == ("ok", ""), (text, result)
         elif step.strict:
             assert result[0] == "error", (text, result)
+        elif step.kind == "phone":
+            assert _says_how_to_answer_a_phone_step(step, result), (step.key, text, result)
         elif result[0] == "error":
             assert result[1].startswith("error.dont_know"), (step.key, text, result)
         else:  # 都可以 / 都行 at a yes/no question are a yes, and say so
@@ -507,7 +678,25 @@ def test_a_question_back_is_answered_with_the_example(text):
         if step.kind == "text" or step.strict:
             continue
         result = outcome(step, text)
+        if step.kind == "phone":
+            assert _says_how_to_answer_a_phone_step(step, result), (step.key, text, result)
+            continue
+        if step.kind == "amounts" and any(w in text for w in parsing.OTHER_AMOUNT_WORDS):
+            # 包括公积金吗: answered by what this question takes (only its parts, not other assets).
+            assert result[:2] == ("error", "error.amounts_other"), (step.key, text, result)
+            continue
+        if step.kind == "amounts" and text.startswith("问一下"):
+            continue  # a known defect (test_a_question_back_with_a_numeral_character_at_an_amounts_step)
         assert result[0] == "error" and result[1].startswith("error.question"), (step.key, text, result)
+
+
+@pytest.mark.xfail(strict=True, reason="parse_amounts reads the 一 of 问一下 as an amount: 'only numbers, which is "
+                                       "which?' (error.amounts_which) instead of the question's example; reported")
+def test_a_question_back_with_a_numeral_character_at_an_amounts_step():
+    for step in AMOUNTS_STEPS:
+        for text in ("问一下", "问一下?", "想问一下"):
+            result = outcome(step, text)
+            assert result[:2] == ("error", "error.question_hint"), (step.key, text, result)
 
 
 @FAST
@@ -518,6 +707,12 @@ def test_two_numbers_at_a_count_or_an_age_are_never_to_be_added(a, b, sep):
         if step.kind == "whole":
             result = outcome(step, text)
             assert result[0] == "error" and result[1] != "error.one_number", (step.key, text, result)
+        elif step.kind == "ages":  # two children's ages: both, in order, or asked (2个,5: a count and one age)
+            result = outcome(step, text)
+            assert result in (("ok", [a, b]), ("ok", [b])) or result[0] == "error" and result[1] != "error.one_number", (
+                step.key, text, result)
+            if result == ("ok", [b]):
+                assert sep == "个," and a == 1, (step.key, text, result)  # 1个,8: one child, 8
 
 
 @FAST
@@ -546,3 +741,28 @@ def test_an_amount_naming_another_party_is_never_stored_at_a_step_about_a_differ
         if step.about and named in parsing.ABOUT_OTHERS[step.about]:
             result = outcome(step, text)
             assert result[0] == "error" and result[1] == "error.other_subject", (step.key, text, result)
+
+
+# The old life_cover and ci_cover steps asked back an amount naming another
+# product (Step.about); their facts are now parts of one compound answer, where
+# each product named goes to its own part and anything else is asked back.
+OTHER_PRODUCTS = sorted(set(parsing.OTHER_AMOUNT_WORDS) | set(parsing.ABOUT_WORDS["medical"]))
+
+
+@FAST
+@given(st.integers(1, 10**6), st.sampled_from(OTHER_PRODUCTS),
+       st.sampled_from(["{w}{n}万", "{w}{n}万,其他都没有", "存款{n}万、{w}{n}万、寿险0、重疾0", "寿险{n}万,重疾0,存款0,{w}{n}万",
+                        "{n}万{w}", "{w}有{n}万"]))
+def test_an_amount_naming_another_product_or_asset_is_never_stored_at_an_amounts_step(n, word, form):
+    text = form.format(w=word, n=n)
+    for step in AMOUNTS_STEPS:
+        assert outcome(step, text)[:2] == ("error", "error.amounts_other"), (step.key, text, outcome(step, text))
+
+
+@FAST
+@given(st.integers(1, 10**6), st.sampled_from(parsing.ABOUT_WORDS["spouse"]), st.sampled_from(["寿险", "重疾", "定期寿险", "重疾险"]),
+       st.sampled_from(["{w}{p}{n}万,其他都没有", "{w}的{p}{n}万,其他都没有", "存款{n}万,{w}的{p}{n}万,其他都没有"]))
+def test_another_persons_cover_is_never_stored_as_the_clients(n, word, product, form):
+    text = form.format(w=word, p=product, n=n)
+    for step in AMOUNTS_STEPS:
+        assert outcome(step, text)[:2] == ("error", "error.amounts_self_only"), (step.key, text, outcome(step, text))

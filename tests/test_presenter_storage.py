@@ -101,7 +101,7 @@ def test_callback_data_over_64_bytes_is_refused_when_built():
 
 
 def test_a_questions_buttons_carry_its_turn():
-    q = Question(step="smoker", text=msg("ask.consent"), kind="yes_no", section=None, progress=(3, 9),
+    q = Question(step="smoker", text=msg("ask.consent"), kind="yes_no", section=None, remaining=6,
                  options=(Option("yes", msg("choice.yes")), Option("no", msg("choice.no"))),
                  default=msg("value.none"), turn=17)
     out = question(q, ZH)

@@ -97,15 +97,15 @@ async def bot(server, tmp_path):
     await harness.stop()
 
 
-QUICK_TYPED = ["1991-01-10", None, "15万", "1", "5", "40万", "20万", "150万", "60万", "50万", "20万", "10万"]
+QUICK_TYPED = ["1991-01-10", None, "15万", "5", "40万", "20万", "150万", "60万 50万 20万", "10万"]
 
 
 async def begin_quick(bot: Harness, chat: int, *answers: str) -> None:
-    """/start, consent and quick depth by buttons, then typed or pressed answers
-    (a leading "!" presses the button with that label)."""
+    """/start and consent by button (the quick diagnosis is the default: no
+    depth question), then typed or pressed answers (a leading "!" presses the
+    button with that label)."""
     await bot.say(chat, "/start")
     await bot.press(chat, "同意")
-    await bot.press(chat, "快速诊断")
     for answer in answers:
         await (bot.press(chat, answer[1:]) if answer.startswith("!") else bot.say(chat, answer))
 
@@ -121,36 +121,133 @@ async def quick_interview(bot: Harness, chat: int, income: str = "40万") -> lis
     return replies
 
 
+# The quick interview's result (QUICK_TYPED): 寿险 A = 20万 × 17 年 + 教育金 30万 (one
+# child under 22) + 房贷 150万 + 身后费用 5万 = 525万, B = 存款 60万 + 寿险 50万.
+LIFE_GAP = "寿险缺口 415万:"
+LIFE_ABC = ("需求 A = 525万", "已有 B = 110万", "缺口 C = A − B = 525万 − 110万 = 415万")
+CARD_BUTTONS = [["🔍 查看计算明细"], ["✏️ 修改答案", "📝 完整诊断"]]
+
+
+def labels(message: dict) -> list[list[str]]:
+    return [[b["text"] for b in row] for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])]
+
+
 async def test_a_client_goes_from_start_to_summary_with_buttons_and_typed_answers(bot):
     api = bot.api
     first = await bot.say(ALICE, "/start")
-    assert "第1/14题" in first[-1]["text"] and "同意" in first[-1]["text"]
+    assert first[-1]["text"].startswith("开始 · 还剩约 8 题\n") and "同意" in first[-1]["text"]
     replies = await quick_interview(bot, ALICE)
-    text = "\n".join(m["text"] for m in replies)
-    assert "📋 您的保险需求诊断" in text
-    assert "缺口 C = A − B = 495万 − 110万 = 385万" in text
-    assert "家庭收入保障账户:2.75万/年" in text
-    assert "按您的关注顺序分配" in text  # 10万 < 11万
-    assert replies[-1]["text"].startswith("第") and "建议书" in replies[-1]["text"]
+    # The result card (one message, ≤ 15 lines, its three buttons), then the closing question.
+    card = next(m for m in replies if "📋 您的保险需求诊断" in m["text"])
+    assert len(card["text"].splitlines()) <= 15 and labels(card) == CARD_BUTTONS
+    assert LIFE_GAP in card["text"] and "重疾缺口 130万:" in card["text"] and "养老缺口" in card["text"]
+    assert "先补什么" in card["text"]
+    # 10万 < 11万: the budget line says so and splits it.
+    assert "预算 10万/年,低于建议的最低 11万/年" in card["text"]
+    assert "健康保障 2.75万 · 收入保障 2.75万 · 年金 4.5万" in card["text"]  # in 先补什么 order
+    assert "缺口 C = A − B" not in card["text"]  # the breakdown is behind 查看计算明细
+    assert replies[-1]["text"].startswith("下一步\n") and "建议书" in replies[-1]["text"]
     assert all(len(m["text"]) <= 4096 for m in api.sent)
     # Pressed buttons were acknowledged and their messages edited to show the choice.
-    assert len(api.callback_answers) == 3
+    assert len(api.callback_answers) == 2
     assert any(e["text"].endswith("✅ 已婚") and not e["reply_markup"] for e in api.edits)
+    # The breakdown works on Telegram: 查看计算明细 → 四大账户.
+    await bot.press(ALICE, "🔍 查看计算明细")
+    accounts = await bot.press(ALICE, "四大账户")
+    assert "家庭收入保障账户:2.75万/年" in "\n".join(m["text"] for m in accounts)
     await bot.press(ALICE, "否")
     done = await bot.press(ALICE, "否")
     assert "诊断已完成" in done[-1]["text"]
     again = await bot.say(ALICE, "/start")
     assert again[-1]["text"].startswith("诊断已经完成")
     summary = await bot.say(ALICE, "/summary")
-    assert "495万" in "\n".join(m["text"] for m in summary)
+    assert LIFE_GAP in "\n".join(m["text"] for m in summary)
     assert {c["command"] for c in api.commands} >= {"start", "back", "edit", "summary", "mydata", "delete"}
+
+
+def button_on(message: dict, label: str) -> tuple[dict, str]:
+    """The message and the data of its button whose label starts with ``label``."""
+    for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
+        for button in row:
+            if button["text"].startswith(label):
+                return message, button["callback_data"]
+    raise AssertionError(f"no button {label!r} on {message['text'][:40]!r}")
+
+
+async def test_the_result_card_opens_its_breakdown_and_the_full_diagnosis_and_an_old_card_shows_the_current_result(
+        bot):
+    api = bot.api
+    card = next(m for m in await quick_interview(bot, ALICE) if "📋 您的保险需求诊断" in m["text"])
+    assert "重疾缺口 130万:" in card["text"]
+    # 查看计算明细 → 寿险: the life section with its A/B/C lines.
+    menu = await bot._run(ALICE, lambda: api.press(ALICE, *button_on(card, "🔍 查看计算明细")))
+    assert [m["text"] for m in menu] == ["🔍 查看哪一部分的计算明细?"]
+    old_menu = menu[0]
+    life = "\n".join(m["text"] for m in await bot._run(ALICE, lambda: api.press(ALICE, *button_on(old_menu, "寿险"))))
+    assert life.startswith("一、寿险") and all(line in life for line in LIFE_ABC), life
+    assert "结果已更新" not in life and "重疾" not in life.split("\n")[0]
+    # The card is a menu, pressed again and again: its buttons stay (a question's are edited away).
+    assert all(e["message_id"] != card["message_id"] for e in api.edits + api.markup_edits)
+
+    # An answer changes (修改答案 → 本人税后年收入 50万): a new card, 重疾缺口 30万 + 50万 × 3.
+    sections = await bot._run(ALICE, lambda: api.press(ALICE, *button_on(card, "✏️ 修改答案")))
+    assert sections[-1]["text"] == "要修改哪一部分的答案?"
+    await bot.press(ALICE, "保险需求分析")
+    asked = await bot.press(ALICE, "本人税后年收入")
+    assert "您本人的税后年收入" in asked[-1]["text"]
+    new_card = next(m for m in await bot.say(ALICE, "50万") if "📋 您的保险需求诊断" in m["text"])
+    assert "重疾缺口 160万:" in new_card["text"]
+    # The old card's 查看计算明细 shows the current result, and says it was updated.
+    updated = await bot._run(ALICE, lambda: api.press(ALICE, *button_on(card, "🔍 查看计算明细")))
+    assert updated[0]["text"].startswith("🔄 结果已更新") and "查看哪一部分的计算明细" in updated[-1]["text"]
+    # So does a section of the old breakdown menu: the current figures, never the old card's.
+    ci = await bot._run(ALICE, lambda: api.press(ALICE, *button_on(old_menu, "重疾")))
+    ci_text = "\n".join(m["text"] for m in ci)
+    assert ci_text.startswith("🔄 结果已更新") and "缺口 C = A − B = 180万 − 20万 = 160万" in ci_text
+    assert "130万" not in ci_text
+    # 完整诊断 on the card: the first question of the full diagnosis; the answers given are kept.
+    deeper = await bot._run(ALICE, lambda: api.press(ALICE, *button_on(new_card, "📝 完整诊断")))
+    assert "进入完整诊断" in deeper[0]["text"]
+    assert "个人信息 · 还剩约 17 题\n我们怎么称呼您" in deeper[-1]["text"]
+    session = await bot.storage.current_session(ALICE)
+    assert session.state.answers["income"] == 500_000 and session.state.answers["marital"] == "married"
+
+
+async def test_an_old_cards_buttons_after_delete_do_not_say_a_result_was_updated(bot):
+    """After /delete nothing is kept: a press on an old card says so, not that
+    the result was updated and that a current question is waiting (there is none)."""
+    api = bot.api
+    card = next(m for m in await quick_interview(bot, ALICE) if "📋 您的保险需求诊断" in m["text"])
+    await bot.say(ALICE, "/delete")
+    await bot.press(ALICE, "确定删除")
+    for label in ("🔍 查看计算明细", "✏️ 修改答案", "📝 完整诊断"):
+        reply = await bot._run(ALICE, lambda label=label: api.press(ALICE, *button_on(card, label)))
+        text = "\n".join(m["text"] for m in reply)
+        assert "结果已更新" not in text and "当前的问题" not in text, (label, text)
+    assert await bot.storage.current_session(ALICE) is None
+
+
+async def test_summary_during_the_full_diagnosis_does_not_say_an_answer_is_being_changed(bot):
+    """完整诊断 goes on from the quick result; /summary meanwhile shows that
+    result, without claiming the client is changing an answer."""
+    api = bot.api
+    card = next(m for m in await quick_interview(bot, ALICE) if "📋 您的保险需求诊断" in m["text"])
+    await bot._run(ALICE, lambda: api.press(ALICE, *button_on(card, "📝 完整诊断")))
+    summary = "\n".join(m["text"] for m in await bot.say(ALICE, "/summary"))
+    assert LIFE_GAP in summary
+    assert "修改" not in summary.split("📋", 1)[0], summary
+
+
+# The progress labels of the first two questions (the consent, the birth date).
+CONSENT_LABEL = "开始 · 还剩约 8 题\n"
+BIRTH_DATE_LABEL = "个人信息 · 还剩约 7 题\n您的出生日期是"
 
 
 async def test_a_first_message_without_start_opens_with_consent(bot):
     reply = await bot.say(BOB, "你好")
-    assert len(reply) == 1 and "第1/14题" in reply[0]["text"] and "没能" not in reply[0]["text"]
+    assert len(reply) == 1 and reply[0]["text"].startswith(CONSENT_LABEL) and "没能" not in reply[0]["text"]
     typed = await bot.say(BOB, "同意")  # typing instead of pressing works too
-    assert "第2/14题" in typed[-1]["text"]
+    assert typed[-1]["text"].startswith(BIRTH_DATE_LABEL)
 
 
 async def test_a_first_message_is_never_taken_as_consent(bot):
@@ -158,10 +255,10 @@ async def test_a_first_message_is_never_taken_as_consent(bot):
     # shows the consent text and stores nothing.
     for chat, first in ((ALICE, "同意"), (BOB, "好")):
         reply = await bot.say(chat, first)
-        assert len(reply) == 1 and "第1/14题" in reply[0]["text"]
+        assert len(reply) == 1 and reply[0]["text"].startswith(CONSENT_LABEL)
         assert await bot.storage.current_session(chat) is None
     typed = await bot.say(ALICE, "同意")
-    assert "第2/14题" in typed[-1]["text"]
+    assert typed[-1]["text"].startswith(BIRTH_DATE_LABEL)
 
 
 async def test_back_edit_and_restart(bot):
@@ -180,23 +277,27 @@ async def test_back_edit_and_restart(bot):
     assert "您的出生日期是" in edited[-1]["text"]
     await bot.say(ALICE, "1980-01-10")
     assert "配偶的税后年收入" in bot.last_text(ALICE)
-    restart = await bot.say(ALICE, "/restart")
-    assert "第1/14题" in restart[-1]["text"]
+    restart = await bot.say(ALICE, "/restart")  # two answers: restarted at once, not asked
+    assert restart[-1]["text"].startswith(CONSENT_LABEL)
 
 
 async def test_double_tap_and_old_buttons_change_nothing(bot):
     await bot.say(ALICE, "/start")
     await bot.press(ALICE, "同意")
     consent_message, yes = bot.find_button(ALICE, "同意")
-    await bot.press(ALICE, "快速诊断")
+    await bot.say(ALICE, "1991-01-10")
+    await bot.press(ALICE, "未婚")
+    marital_message, single = bot.find_button(ALICE, "未婚")
     before = len(bot.api.sent_to(ALICE))
-    # The consent and depth buttons again: already answered.
+    # The consent button again (an old question), and 未婚 again (a double tap): already answered.
     await bot._run(ALICE, lambda: bot.api.press(ALICE, consent_message, yes))
-    depth_message, quick = bot.find_button(ALICE, "快速诊断")
-    await bot._run(ALICE, lambda: bot.api.press(ALICE, depth_message, quick))
+    assert bot.api.callback_answers[-1].get("text") == STALE
+    await bot._run(ALICE, lambda: bot.api.press(ALICE, marital_message, single))
+    assert bot.api.callback_answers[-1].get("text") == STALE
     assert len(bot.api.sent_to(ALICE)) == before
-    assert bot.api.callback_answers[-1].get("text") == "这个按钮已经失效,请回答最新的问题。"
-    assert "您的出生日期是" in bot.last_text(ALICE)
+    assert "您有孩子吗" in bot.last_text(ALICE)
+    session = await bot.storage.current_session(ALICE)
+    assert session.state.answers["marital"] == "single" and "children" not in session.state.answers
 
 
 async def test_restart_of_the_process_resumes_at_the_same_question(server, tmp_path):
@@ -224,17 +325,27 @@ async def test_two_clients_interleaving_never_see_each_other(bot):
     await asyncio.gather(bot.say(ALICE, "/start"), bot.say(BOB, "/start"))
     for chat in (ALICE, BOB):
         await bot.press(chat, "同意")
-        await bot.press(chat, "快速诊断")
-    alice_answers = ["1991-01-10", "未婚", "0", "41万", "20万", "0", "60万", "0", "0", "10万"]
-    bob_answers = ["1970-07-07", "未婚", "0", "77万", "30万", "0", "90万", "0", "0", "20万"]
+    alice_answers = ["1991-01-10", "未婚", "没有", "41万", "20万", "0", "60万 0 0", "10万"]
+    bob_answers = ["1970-07-07", "未婚", "没有", "77万", "30万", "0", "90万 0 0", "20万"]
     for a, b in zip(alice_answers, bob_answers, strict=True):
         # Both at once: per-chat order, chats concurrent.
         await asyncio.gather(bot.say(ALICE, a), bot.say(BOB, b))
     alice = "\n".join(m["text"] for m in bot.api.sent_to(ALICE))
     bob = "\n".join(m["text"] for m in bot.api.sent_to(BOB))
-    assert "41万" in alice and "77万" not in alice and "1970" not in alice
-    assert "77万" in bob and "41万" not in bob and "1991" not in bob
     assert "📋" in alice and "📋" in bob
+    # Each card's 重疾缺口 (30万 + income × 3) is that client's own: 41万, 77万.
+    alice_ci, bob_ci = "重疾缺口 153万", "重疾缺口 261万"
+    assert alice_ci in alice and bob_ci not in alice and "1970" not in alice
+    assert bob_ci in bob and alice_ci not in bob and "1991" not in bob
+    # So is the breakdown behind each card's 查看计算明细 (the income itself is printed there).
+    await asyncio.gather(bot.press(ALICE, "🔍 查看计算明细"), bot.press(BOB, "🔍 查看计算明细"))
+    alice_ci, bob_ci = await asyncio.gather(bot.press(ALICE, "重疾"), bot.press(BOB, "重疾"))
+    alice_ci, bob_ci = "\n".join(m["text"] for m in alice_ci), "\n".join(m["text"] for m in bob_ci)
+    assert "41万/年 × 3 年" in alice_ci and "77万" not in alice_ci
+    assert "77万/年 × 3 年" in bob_ci and "41万" not in bob_ci
+    # And nothing in either chat shows the other's income.
+    assert "77万" not in "\n".join(m["text"] for m in bot.api.sent_to(ALICE))
+    assert "41万" not in "\n".join(m["text"] for m in bot.api.sent_to(BOB))
 
 
 async def test_delete_really_removes_the_rows(bot):
@@ -264,10 +375,12 @@ async def test_declining_consent_stores_nothing(bot):
 
 async def test_a_repeated_update_changes_nothing(bot):
     await begin_quick(bot, ALICE, "1991-01-10", "!未婚")
-    first = await bot._run(ALICE, lambda: bot.api.message(ALICE, "3", update_id=9000))
-    assert "第1个孩子今年几岁" in first[-1]["text"]
+    first = await bot._run(ALICE, lambda: bot.api.message(ALICE, "3", update_id=9000))  # one child, 3
+    assert "您本人的税后年收入" in first[-1]["text"]
     again = await bot._run(ALICE, lambda: bot.api.message(ALICE, "5", update_id=9000))
     assert again == []
+    session = await bot.storage.current_session(ALICE)
+    assert session.state.answers["children"] == [3] and "income" not in session.state.answers
 
 
 async def test_anything_else_gets_a_polite_reply_and_changes_nothing(bot):
@@ -316,7 +429,7 @@ async def test_two_messages_at_once_from_one_chat_are_handled_in_order(bot):
     await bot.handled(first)
     await bot.handled(second)
     texts = [m["text"] for m in bot.api.sent_to(ALICE)[-2:]]
-    assert "您的婚姻状况" in texts[0] and "您有几个孩子" in texts[1]
+    assert "您的婚姻状况" in texts[0] and "您有孩子吗" in texts[1]
     session = await bot.storage.current_session(ALICE)
     assert session.state.answers["marital"] == "single"
 
@@ -348,7 +461,7 @@ async def test_after_back_only_the_newest_copy_of_a_question_acts(bot):
     assert "contact_ok" not in (await bot.storage.current_session(ALICE)).state.answers
     # The newest copy works.
     ok = await bot._run(ALICE, lambda: api.press(ALICE, second, yes_on_second))
-    assert "祝福" in ok[-1]["text"]
+    assert "什么时间" in ok[-1]["text"]  # contact_time, asked after 是
     assert (await bot.storage.current_session(ALICE)).state.answers["contact_ok"] is True
 
 
@@ -376,7 +489,7 @@ async def test_a_question_asked_again_removes_the_older_copys_buttons_and_an_ans
     assert stale == [] and api.callback_answers[-1].get("text") == STALE
     newest, single = bot.find_button(ALICE, "未婚")
     assert newest["message_id"] == resumed[-1]["message_id"] and single != single_on_old
-    assert "您有几个孩子" in (await bot.press(ALICE, "未婚"))[-1]["text"]
+    assert "您有孩子吗" in (await bot.press(ALICE, "未婚"))[-1]["text"]
 
 
 # --- deletion leaves no bytes ---------------------------------------------------------
@@ -400,7 +513,7 @@ async def test_erased_answers_leave_no_bytes_in_any_database_file(server, tmp_pa
     bot = await Harness(server.api, server, db).start()
     try:
         await quick_interview(bot, BOB)  # another client's data stays
-        await begin_quick(bot, ALICE, ALICE_DOB, "未婚", "0", ALICE_INCOME, "20万", "0", "60万", "0", "0")
+        await begin_quick(bot, ALICE, ALICE_DOB, "未婚", "没有", ALICE_INCOME, "20万", "0", "60万 0 0")
         await bot.say(ALICE, "10万")  # the summary: the figures are stored too
         await bot.say(ALICE, "1985-01-01")  # a rejected answer: the state is written again
         assert {s for _, s in leaks(db)} == set(ALICE_SECRETS)  # the check does see them
@@ -409,7 +522,8 @@ async def test_erased_answers_leave_no_bytes_in_any_database_file(server, tmp_pa
             done = await bot.press(ALICE, "确定删除")
             assert "已删除" in done[-1]["text"]
         else:
-            await bot.say(ALICE, "/restart")
+            await bot.say(ALICE, "/restart")  # after a result it asks first
+            await bot.press(ALICE, "重新开始")
             declined = await bot.press(ALICE, "不同意")
             assert "没有保存您的任何信息" in declined[-1]["text"]
         assert leaks(db) == []  # while the bot is running
@@ -452,7 +566,7 @@ async def test_a_question_that_could_not_be_sent_is_sent_again_when_the_client_w
         session = await bot.storage.current_session(ALICE)
         assert "marital" not in session.state.answers and not session.undelivered
         ok = await bot.press(ALICE, "未婚")
-        assert "您有几个孩子" in ok[-1]["text"]
+        assert "您有孩子吗" in ok[-1]["text"]
     finally:
         await bot.stop()
 
@@ -492,4 +606,4 @@ async def test_a_client_who_blocked_the_bot_is_sent_nothing_until_they_write_aga
     with sqlite3.connect(bot.db) as db:
         assert db.execute("SELECT unreachable_since FROM clients WHERE user_id = ?", (ALICE,)).fetchone()[0] is None
     ok = await bot.press(ALICE, "未婚")
-    assert "您有几个孩子" in ok[-1]["text"]
+    assert "您有孩子吗" in ok[-1]["text"]

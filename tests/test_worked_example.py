@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from bot.presenter import summary_texts
+from bot.presenter import result_card, summary_texts
 from tests.helpers import SKIP, ZH, interview
 
 # 王先生, 35 on 2026-11-23, married; spouse 33 earning 15万; one child of 5;
@@ -11,13 +11,13 @@ from tests.helpers import SKIP, ZH, interview
 # CI cover 20万, retires at 60 wanting 8,000 a month with a 3,000 pension,
 # retirement savings 20万.
 WANG = [
-    "是", "full", "王先生", "1991-01-10", "male", "已婚", "33", "15万",
-    "1", "5", SKIP,  # support to 22 (default)
+    "是", "/deepen", "王先生", "1991-01-10", "male", "已婚", "33", "15万",
+    "5", SKIP,  # support to 22 (default)
     "2", "62", "2万", "60", "2万",
     "40万", "55万", "20万", "150万", "10万", "0", "50万",
     SKIP,  # support years: derived, 22 − 5 = 17
     "60", "8000", "3000",
-    "60万", "0", "50万", "20万", "是", "是", "20万",
+    "存款60万、寿险50万、重疾20万", "0", "是", "是", "20万",
     "1 2 3 4 5", "20万",
 ]
 W = Decimal(10_000)
@@ -50,9 +50,24 @@ def test_worked_example_summary_reads_in_chinese():
     for expected in ("📋 王先生的保险需求诊断", "缺口 C = A − B = 651万 − 110万 = 541万",
                      "家庭生活费 20万/年 × 17 年 = 340万", "其中第1位老人:2万/年 × 23 年",
                      "缺口 C = A − B = 150万 − 20万 = 130万",
-                     "(每月 ¥8,000 − 养老金 ¥3,000) × 12 × 25 年 = 150万", "保障年限 17 年:最小的孩子 5 岁,抚养到 22 岁(22 − 5)",
+                     "(每月 0.8万 − 养老金 0.3万) × 12 × 25 年 = 150万", "保障年限 17 年:最小的孩子 5 岁,抚养到 22 岁(22 − 5)",
                      "家庭收入保障账户:2.75万/年(收入的 5%),可撬动保额约 275万–385万",
-                     "家庭健康保障账户:2.75万/年–5.5万/年", "年金领取账户:5.5万/年", "家庭理财账户:21.25万/年",
+                     "家庭健康保障账户:2.75万–5.5万/年", "年金领取账户:5.5万/年", "家庭理财账户:21.25万/年",
                      "流动性比率 36 个月"):
         assert expected in text, expected
     assert "{" not in text and "sum." not in text
+
+
+def test_worked_example_card_names_what_to_fill_first():
+    # The reply after the last answer: one screen; the breakdown is one tap away.
+    _, _, outcome, _ = interview(WANG)
+    card = result_card(outcome, ZH)
+    lines = card.text.splitlines()
+    assert len(lines) <= 15
+    assert lines[0] == "📋 王先生的保险需求诊断"
+    for expected in ("寿险缺口 541万:", "重疾缺口 130万:", "养老缺口 130万:", "医疗:百万医疗 有 ✅ · 社保医疗 有 ✅",
+                     "👉 先补什么:", "1. 定期寿险:保额 541万,保障期至少 17 年", "2. 重疾险:保额 130万",
+                     "3. 养老年金/个人养老金:每月存约 ¥4,334,存到 60 岁补足养老缺口",
+                     "💰 预算 20万/年,够覆盖建议的最低 11万/年"):
+        assert any(line.startswith(expected) for line in lines), expected
+    assert [b.label for row in card.buttons for b in row] == ["🔍 查看计算明细", "✏️ 修改答案"]
