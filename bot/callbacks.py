@@ -65,6 +65,15 @@ class SkipStep(CallbackData):
 
 
 @dataclass(frozen=True)
+class TakeDefault(CallbackData):
+    """跳过 beside 保持: the step's default rather than the earlier answer."""
+
+    prefix: ClassVar[str] = "t"
+    turn: int
+    step: str
+
+
+@dataclass(frozen=True)
 class GoBack(CallbackData):
     prefix: ClassVar[str] = "b"
     turn: int
@@ -130,7 +139,7 @@ class CardAction(CallbackData):
     action: str
 
 
-KINDS: dict[str, type[CallbackData]] = {c.prefix: c for c in (Choose, SkipStep, GoBack, EditAnswer, DeleteChoice,
+KINDS: dict[str, type[CallbackData]] = {c.prefix: c for c in (Choose, SkipStep, TakeDefault, GoBack, EditAnswer, DeleteChoice,
                                                               RestartChoice, EditSection, ShowDetail,
                                                               CardAction)}
 

@@ -8,8 +8,18 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from .callbacks import (DETAIL_MENU, CardAction, DeleteChoice, EditAnswer, EditSection, GoBack, RestartChoice,
-                        ShowDetail, SkipStep)
+from .callbacks import (
+    DETAIL_MENU,
+    CardAction,
+    DeleteChoice,
+    EditAnswer,
+    EditSection,
+    GoBack,
+    RestartChoice,
+    ShowDetail,
+    SkipStep,
+    TakeDefault,
+)
 from .driver import Driver
 from .presenter import Button, Outgoing, edit_section
 from .storage import Storage
@@ -21,7 +31,7 @@ COMMAND_WORDS = ("back", "skip", "edit", "restart", "deepen", "summary", "mydata
 
 # Back and skip get letters, so that typing a number always means the number
 # (or the numbered option), never "go back".
-NAV_KEYS = {GoBack: "b", SkipStep: "s"}
+NAV_KEYS = {GoBack: "b", SkipStep: "s", TakeDefault: "t"}
 # The result card's buttons: 查看计算明细, 修改答案, 完整诊断 (letters, so they stay
 # usable while the closing question under the card takes the numbers).
 CARD_KEYS = {"edit": "e", "deepen": "f"}

@@ -30,10 +30,11 @@ from .callbacks import (
     GoBack,
     RestartChoice,
     SkipStep,
+    TakeDefault,
     decode,
 )
 from .i18n import Renderer
-from .presenter import (  # issue 9: the shell
+from .presenter import (
     TELEGRAM_TEXT_LIMIT,
     Button,
     Outgoing,
@@ -324,7 +325,9 @@ class Driver:
         """The result card (the same as after the last answer)."""
         outcome = await self.latest_outcome(user_id)
         if outcome is None:
-            return self._say("summary.none")
+            # An interview under way: go on with it; nothing stored: start one.
+            started = await self.storage.current_session(user_id) is not None
+            return self._say("summary.none" if started else "summary.none_start")
         return [result_card(outcome, self.renderer)]
 
     async def detail(self, user_id: int, section: str, figures: str) -> list[Outgoing]:
@@ -527,6 +530,8 @@ class Driver:
             return await self.handle(user_id, engine.Answer(press.option, step=press.step, turn=press.turn), update_id)
         if isinstance(press, SkipStep):
             return await self.handle(user_id, Skip(step=press.step, turn=press.turn), update_id)
+        if isinstance(press, TakeDefault):
+            return await self.handle(user_id, Skip(step=press.step, turn=press.turn, keep=False), update_id)
         if isinstance(press, GoBack):
             return await self.handle(user_id, Back(step=press.step, turn=press.turn), update_id)
         if isinstance(press, EditAnswer):

@@ -16,7 +16,16 @@ from flows.messages import msg
 from flows.summary import ALL, SECTIONS, card_lines, detail_blocks, summary_blocks
 
 from . import callbacks  # the result card's buttons: callbacks.ShowDetail, callbacks.CardAction
-from .callbacks import ALL_SECTIONS, CallbackData, Choose, EditAnswer, EditSection, GoBack, SkipStep
+from .callbacks import (
+    ALL_SECTIONS,
+    CallbackData,
+    Choose,
+    EditAnswer,
+    EditSection,
+    GoBack,
+    SkipStep,
+    TakeDefault,
+)
 from .i18n import Renderer
 
 TELEGRAM_TEXT_LIMIT = 4096
@@ -202,6 +211,8 @@ def question(q: Question, r: Renderer) -> Outgoing:
     if q.default is not None:
         label_key = "ui.keep" if q.keeps_previous else "ui.default"
         nav.append(Button(r(msg(label_key, value=q.default)), SkipStep(q.turn, q.step)))
+    if q.also_default is not None:  # 保持 offered, and a different default that fits too
+        nav.append(Button(r(msg("ui.default", value=q.also_default)), TakeDefault(q.turn, q.step)))
     if nav:
         buttons.append(nav)
     return Outgoing("\n".join(lines), buttons, question_step=q.step, turn=q.turn)

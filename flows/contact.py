@@ -13,10 +13,9 @@ landline, 10 or 12 digits).
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from .messages import msg
-from .parsing import MAX_ANSWER_CHARS, Parsed, ParseError
+from .parsing import MAX_ANSWER_CHARS, Parsed, ParseError, undecorated
 
 NO_PHONE = ""  # the answer of a client who leaves no number
 NO_PHONE_OPTION = "none"
@@ -37,7 +36,9 @@ _TRAILING = re.compile(r"[\s。.!~]+$")
 
 
 def _words(text: str) -> str:
-    return _TRAILING.sub("", unicodedata.normalize("NFKC", text).strip().lower())
+    """The answer as words: emoji and other decoration (不留电话😊, 👌没有)
+    and invisible marks dropped, as every parser drops them."""
+    return _TRAILING.sub("", " ".join(undecorated(text).split()).lower())
 
 
 def parse_phone(text: str, options: list[tuple[str, str]] | None = None) -> Parsed:
@@ -48,11 +49,13 @@ def parse_phone(text: str, options: list[tuple[str, str]] | None = None) -> Pars
         raise ParseError(msg("error.empty"))
     if len(text) > MAX_ANSWER_CHARS:
         raise ParseError(msg("error.too_long"))
+    if not undecorated(text).strip():  # only emoji: not a number, nor a "none"
+        raise ParseError(msg("closing.phone_invalid"))
     said = _words(text)
     labels = {_words(label) for oid, label in (options or ()) if oid == NO_PHONE_OPTION}
     if said == NO_PHONE_OPTION or said in labels or said in NO_PHONE_WORDS:
         return Parsed(NO_PHONE)
-    flat = _SEPARATORS.sub("", unicodedata.normalize("NFKC", text))
+    flat = _SEPARATORS.sub("", undecorated(text))  # 📞138 1234 5678
     mainland = {m.group(1) for m in _MAINLAND.finditer(flat)}
     international = {m.group(1) for m in _INTERNATIONAL.finditer(flat) if not m.group(1).startswith("86")}
     if len(mainland) + len(international) == 1 and _digits_outside(flat) == 0:

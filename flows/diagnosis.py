@@ -366,7 +366,8 @@ def invariant_violations(state: State, ctx: Context) -> list[str]:
     ``engine.invariant_violations``). Its cross-answer rules are the checks
     declared on its steps, written once there: family income ≥ own income +
     the spouse's income when married, answered or by default
-    (``_check_family_income``; an edit of either asks it again); each child at most the client's age − 14
+    (``_check_family_income``; a change of the marital status or of either
+    income asks it again, ``Step.confirm_after``); each child at most the client's age − 14
     (``_check_children_ages``) and each parent at least the client's age + 14
     (``_check_parent_age``); the client 18–100 (``_check_birth``); the
     spouse's age plausible (its bounds, 16–110). Counts match their repeat

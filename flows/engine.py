@@ -983,6 +983,8 @@ def _deepen(flow: Flow, state: State, ctx: Context) -> tuple[State, Reply]:
         return state, _advance(flow, state, ctx, Reply())
     state.answers[flow.depth_key] = flow.full_depth
     state.stash.pop(flow.depth_key, None)
+    if flow.depth_key in state.skipped:  # quick by 跳过 (its default) while being changed
+        state.skipped.remove(flow.depth_key)
     state.summary_due = True
     reply = Reply(notes=[msg("deepen.started")])
     _recheck(flow, state, ctx, reply, flow.depth_key)

@@ -3,7 +3,8 @@
 A flow is an ordered tuple of ``Step`` and ``Repeat`` items. A ``Repeat``
 stands for one group of steps per child, per parent, …: it is expanded into
 concrete steps (``child.2.education``) from the answer to its count step (a
-whole number, or a list whose length counts). Like a Rasa form, a step is a
+whole number, or a list whose length counts; a list's items may be named in
+the copies' wording: 「5岁的孩子」). Like a Rasa form, a step is a
 required slot with one validator; the engine asks the first applicable slot
 that is still empty.
 """
@@ -115,8 +116,9 @@ class Repeat:
     # one unit: "孩子的教育金", not "第1个孩子的教育金".
     single_suffix: str = ""
     # A list count: the name under which each copy's params carry its item
-    # (the child's age: "5岁的孩子的教育金"); "" for none. The copies' answers
-    # follow their item when the list is changed (engine), not the position.
+    # (the child's age: 「5岁孩子的教育金」; items must be hashable); "" for
+    # none. Whatever the list, the copies' answers follow their item when it
+    # is changed (engine), not their position.
     item_param: str = ""
     # Appended to the prompt and label ids of a copy whose item equals another
     # one's (twins: both 4): its params carry ``k``, which of the equal items

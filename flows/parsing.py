@@ -31,10 +31,14 @@ Rules, in short:
   person 0–100 years old today; if both do (the year ends like this year),
   the younger reading.
 * Decoration is not content: emoji and other symbols (So/Sk, variation
-  selectors, ZWJ sequences) are dropped; a bracketed remark of known words is
+  selectors, ZWJ sequences) are dropped by every parser (``undecorated``;
+  contact.parse_phone too: 不留电话😊); a bracketed remark of known words is
   read as words (年薪40万(税后); (税前) is still asked about), a short one with
-  no number is dropped (不含公积金), one with a number stays an error; so is a
-  numberless clause after a comma (120万,公积金贷款).
+  no number is dropped (不含公积金), one with a number stays an error; a
+  numberless clause of words we do not know after a comma is dropped too
+  (120万,公积金; in 120万,商贷 the word is read). At the children's ages a remark that counts children
+  is read where it stands (4岁(双胞胎) → [4, 4]); one that only mentions
+  twins, or a count (4岁(两个)), is asked back, never dropped.
 * At an age question a year of birth is converted, never stored as an age:
   a date gives the exact age on ``today``, a year today.year − year, with a
   note; a two-digit year (18年的) takes the 19xx/20xx reading that fits the
@@ -52,6 +56,15 @@ Rules, in short:
   at the life cover, 我38岁 at the spouse's age) is asked back, never stored.
   我 before another party (我老婆) is a possessive; a household total may name
   its members.
+* A money question has a topic (MONEY_TOPICS: the step's ``about`` when it
+  names one, about="budget", else TOPIC_OF_STEP from its words and party)
+  and an amount is what its words say it is (ITEM_WORDS: 存款 savings, 房贷
+  a mortgage, 年薪 an income, 保费 a premium…). An amount named as an item
+  that does not fit the topic is asked back, naming both ("error.other_item":
+  存款60万 at an income, 房贷150万 at the living costs, 年薪40万 at the
+  budget); the words that fit are read as context (月薪2万 at an income,
+  房贷还有150万 at the mortgage, 每年保费2万 at the budget). The money
+  vocabulary itself (万, 元, 每月, 税后, 大概…) names no item.
 * What cannot be read at all is looked at once more: 不知道 / 随便 / 忘了 …
   raise "error.dont_know", a question back ("…什么意思?", …吗) "error.question";
   the engine words both for the step (the default behind 跳过, an estimate or 0).
@@ -61,7 +74,9 @@ Rules, in short:
   双胞胎4岁 → [4, 4], 没有 → []) and a few amounts (parse_amounts: 存款60万,
   寿险50万,重疾20万 in any order, or one amount per part in order). A count
   without ages, a part not named, a part named twice, amounts that cannot be
-  matched to the parts one to one, or another product are asked back.
+  matched to the parts one to one, or another product are asked back;
+  "which is which?" only for amounts (问一下 holds 一, 不用 / 还清了 a zero:
+  neither is one).
 """
 
 from __future__ import annotations
@@ -174,6 +189,58 @@ ABOUT_OTHERS: dict[str, tuple[str, ...]] = {
 ABOUT_SUBJECTS: dict[str, str] = {"self": "about.self", "spouse": "about.spouse", "family": "about.family",
                                   "life_cover": "about.life_cover", "ci_cover": "about.ci_cover"}
 
+# What an amount is: the words that name each item of money. Not items: the
+# money vocabulary itself (万, 元, 每月, 年, 税后, 到手, 大概, 差不多, 一共, 没有…)
+# nor who it is about (ABOUT_WORDS self/spouse/family).
+ITEM_WORDS: dict[str, tuple[str, ...]] = {
+    "savings": ("银行存款", "存款", "储蓄", "积蓄", "存了", "存的", "存着", "理财", "投资", "基金", "股票", "现金"),
+    "mortgage": ("房贷", "按揭", "房屋贷款", "住房贷款", "公积金贷款", "商业贷款", "商贷"),
+    "debt": ("贷款", "负债", "欠款", "还欠", "欠", "借款", "债务", "月供", "还款"),  # any loan: the mortgage or another
+    "other_debt": ("车贷", "消费贷", "信用卡", "网贷", "花呗", "借呗", "装修贷", "经营贷"),
+    "cover": ("定期寿险", "终身寿险", "寿险", "定寿", "意外险", "意外", "重大疾病保险", "重大疾病险", "重大疾病",
+              "重疾险", "重疾", "百万医疗险", "百万医疗", "医疗险", "医疗保险", "保额", "储蓄险", "年金险", "分红险",
+              "万能险", "理财险"),
+    "insurance": ("保险", "商业保险"),  # insurance in general: what a budget is spent on
+    "income": ("月收入", "年收入", "收入", "工资", "月工资", "年薪", "月薪", "薪水", "薪资", "月入", "年入", "奖金"),
+    "expenses": ("生活费", "生活开支", "开支", "花销", "花费", "支出", "开销", "家用"),
+    "pension": ("养老金", "退休金", "退休工资", "养老保险"),
+    "budget": ("预算", "保费", "保险费", "保险预算"),
+    "education": ("教育金", "教育费", "学费", "培训费"),
+    "support": ("赡养费",),
+    "assets": ("资产", "房产", "不动产"),
+    "annuity": ("养老年金", "个人养老金", "养老金账户"),
+}
+# The topic of each money question → the items that may be named in its answer:
+# its own, and those that say the same there (月薪 at an income, 房贷还有… or
+# 还欠… at the mortgage, 每年保费… or 保险… at the budget). An amount naming any
+# other item is asked back ("error.other_item"), never stored: 存款60万 is no
+# income, 年薪40万 no budget.
+MONEY_TOPICS: dict[str, frozenset[str]] = {
+    "income.self": frozenset({"income", "pension"}),  # a retiree's income is the pension
+    "income.spouse": frozenset({"income", "pension"}),
+    "income.family": frozenset({"income", "pension"}),
+    "living_expenses": frozenset({"expenses"}),
+    "mortgage": frozenset({"mortgage", "debt"}),
+    "other_debts": frozenset({"debt", "other_debt"}),
+    "debt_payment": frozenset({"mortgage", "debt", "other_debt"}),
+    "parent_support": frozenset({"support", "expenses"}),  # 每月给老人2000生活费
+    "education": frozenset({"education"}),
+    "retirement_spending": frozenset({"expenses", "income"}),  # the income wanted in retirement
+    "pension": frozenset({"pension"}),
+    "other_assets": frozenset({"assets"}),
+    "retirement_savings": frozenset({"annuity", "savings", "pension"}),
+    "budget": frozenset({"budget", "insurance"}),
+}
+# The topic of a money step from what the step gives parse_money (Step.words,
+# Step.about) where its ``about`` names a party; a step about no party names
+# its topic as its ``about`` (about="budget").
+TOPIC_OF_STEP: dict[tuple[str | None, str | None], str] = {
+    ("no_job", "self"): "income.self",
+    ("no_job", "spouse"): "income.spouse",
+    (None, "family"): "income.family",
+    ("home_loan", None): "mortgage",
+}
+
 # Option ids → what people type for them (besides the id, position and label).
 CHOICE_WORDS: dict[str, tuple[str, ...]] = {
     "quick": ("快速", "快速诊断", "快的", "快", "简单", "简单的", "简单点", "简版", "快一点", "快点"),
@@ -277,49 +344,78 @@ def _is_symbol(c: str) -> bool:
             or "\U000e0100" <= c <= "\U000e01ef" or c == "\u20e3")
 
 
+@dataclass(frozen=True)
+class Remarks:
+    """Bracketed remarks that say something the answer needs (4岁(双胞胎)):
+    ``whole`` matches such a remark (group 1: the words read in its place),
+    ``inside`` finds its words in a longer one (kept, never dropped)."""
+
+    whole: re.Pattern[str]
+    inside: re.Pattern[str]
+
+
+def _invisible_dropped(text: str) -> str:
+    """NFKC, without invisible/format characters (zero-width, direction
+    marks, BOM, ZWJ, soft hyphen: category Cf)."""
+    return "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Cf")
+
+
+def undecorated(text: str) -> str:
+    """``text`` (NFKC) with invisible marks dropped and each emoji or other
+    symbol (So/Sk, variation selectors, keycaps) turned into a space: what
+    every parser reads (不留电话😊 is 不留电话, 👍40万 is 40万)."""
+    return "".join(" " if _is_symbol(c) else c for c in _invisible_dropped(text))
+
+
 # A remark in brackets: (税后), (大概), （不含公积金）, 【估计】.
 _REMARK = re.compile(r"[(\[【]([^()\[\]【】]*)[)\]】]")
 MAX_REMARK_CHARS = 12
 _REMARK_NUMERALS = set("0123456789零〇一壹二贰两俩三叁四肆五伍六陆七柒八捌九玖十拾百佰千仟万亿")
 
 
-def _drop_remarks(s: str, vocab: tuple[re.Pattern[str], dict[str, str]]) -> str:
+def _drop_remarks(s: str, vocab: tuple[re.Pattern[str], dict[str, str]], joined: Remarks | None = None) -> str:
     """A bracketed remark made only of words the parser knows is read as if
     unbracketed (税后, 每月, 税前: its meaning counts); a short remark with no
     number in it (不含公积金, 估的) is dropped; one with a number stays (and
-    makes the answer an error: it may change the amount)."""
+    makes the answer an error: it may change the amount). ``joined``: a remark
+    it matches whole is read as written right there, with no space (4岁(双胞胎)
+    → 4岁双胞胎); one that only contains it stays (是双胞胎吧: never dropped)."""
 
     def remark(m: re.Match[str]) -> str:
         inner = m.group(1).strip()
         if not inner:
             return " "
+        if joined is not None:
+            whole = joined.whole.fullmatch(inner.replace(" ", ""))
+            if whole:
+                return "\0" + whole.group(1)  # joined to what it follows, spaces before it too
+            if joined.inside.search(inner):
+                return m.group()
         if _only_words(inner, vocab):
             return f" {inner} "
         if any(c in _REMARK_NUMERALS for c in inner) or len(inner) > MAX_REMARK_CHARS:
             return m.group()
         return " "
 
-    return " ".join(_REMARK.sub(remark, s).split()) or s
+    return " ".join(re.sub(r"\s*\0", "", _REMARK.sub(remark, s)).split()) or s
 
 
 def _clean(text: str | None, *, simplify: bool = True, strip_punct: bool = True, punct_only: Msg | None = None,
-           remarks: tuple[re.Pattern[str], dict[str, str]] | None = None) -> str:
+           remarks: tuple[re.Pattern[str], dict[str, str]] | None = None, joined: Remarks | None = None) -> str:
     if text is None:
         raise ParseError(msg("error.empty"))
     if len(text) > MAX_ANSWER_CHARS:
         raise ParseError(msg("error.too_long"))
-    s = unicodedata.normalize("NFKC", text)
-    s = "".join(c for c in s if unicodedata.category(c) != "Cf")  # zero-width, direction marks, BOM, ZWJ…
-    s = " ".join(s.split())
+    s = " ".join(_invisible_dropped(text).split())
     if not s:
         raise ParseError(msg("error.empty"))
-    s = " ".join("".join(" " if _is_symbol(c) else c for c in s).split())  # 40万👍, 😊40万, 好的👌
+    s = " ".join(undecorated(s).split())  # 40万👍, 😊40万, 好的👌
     if not s:  # only emoji: not empty, just not an answer
         raise ParseError(punct_only or msg("error.empty"))
     if simplify:
         s = s.translate(_TRAD).lower()
     if remarks is not None:
-        s = _drop_remarks(s, remarks)
+        s = _drop_remarks(s, remarks, joined)
     if strip_punct:
         s = s.lstrip(_QUOTES + " ").rstrip(_TRAILING + " ")
         if not s:  # only punctuation: not empty, just not an answer
@@ -725,7 +821,10 @@ def _vocabulary(words: dict[str, tuple[str, ...]]) -> tuple[re.Pattern[str], dic
 
 
 _ABOUT_FILL = tuple(w for ws in ABOUT_WORDS.values() for w in ws)  # naming one's own subject is fine
-_MONEY_VOCAB = _vocabulary({"about": _ABOUT_FILL, **MONEY_WORDS})
+# Item words are read as context (fill); MONEY_WORDS keep their meaning (年薪: a period too).
+_MONEY_VOCAB = _vocabulary({"about": _ABOUT_FILL, "item": tuple(w for ws in ITEM_WORDS.values() for w in ws),
+                            **MONEY_WORDS})
+_ITEM_OF = {w: item for item, ws in ITEM_WORDS.items() for w in ws}
 _WHOLE_VOCAB = _vocabulary({"about": _ABOUT_FILL, **WHOLE_WORDS})
 # Answers in words (家庭主妇) are not mentions of a party (家庭).
 _ABOUT_RE, _ABOUT_TAGS = _vocabulary({"": tuple(w for t in STEP_WORDS.values() for w in t), **ABOUT_WORDS})
@@ -747,6 +846,36 @@ def _check_about(s: str, about: str | None) -> None:
             continue
         if tag in others:
             raise ParseError(msg("error.other_subject", subject=msg(ABOUT_SUBJECTS[about or ""])))
+
+
+def money_topic(words: str | None = None, about: str | None = None, topic: str | None = None) -> str | None:
+    """The topic of a money question (MONEY_TOPICS): ``topic`` if given, else
+    the step's ``about`` when it names one (about="budget"), else what its
+    words and party say (TOPIC_OF_STEP: words="no_job", about="self" → an
+    income). None: an amount of any item is taken."""
+    if topic is not None:
+        if topic not in MONEY_TOPICS:
+            raise ValueError(f"unknown money topic: {topic!r}")
+        return topic
+    if about in MONEY_TOPICS:
+        return about
+    return TOPIC_OF_STEP.get((words, about))
+
+
+def _check_item(s: str, topic: str | None) -> None:
+    """Ask back an amount whose words name another item than the question's
+    topic (ITEM_WORDS, MONEY_TOPICS): 存款60万 at an income, 房贷150万 at the
+    living costs, 年薪40万 at the budget. Words are read longest first, so a
+    word inside a longer one does not count (退休工资 is a pension, 保险费 a
+    premium)."""
+    if topic is None or _not_an_answer(s):  # 是存款吗: a question, worded by the engine
+        return
+    fits = MONEY_TOPICS[topic]
+    for m in _MONEY_VOCAB[0].finditer(s.replace(" ", "")):
+        item = _ITEM_OF.get(m.group())
+        if item is not None and item not in fits:
+            raise ParseError(msg("error.other_item", topic=msg(f"topic.{topic}"), item=msg(f"item.{item}"),
+                                 name=msg(f"topic.{topic}.name")))
 
 
 def _only_words(s: str, vocab: tuple[re.Pattern[str], dict[str, str]]) -> bool:
@@ -934,7 +1063,7 @@ _WORD_NOTES = {"school_end": "note.age_in_years"}
 
 @_explained
 def parse_money(text: str, period: Period | None = None, *, words: str | None = None,
-                about: str | None = None) -> Parsed:
+                about: str | None = None, topic: str | None = None) -> Parsed:
     """An amount of money in whole yuan.
 
     ``period`` is what the question asks for. "3000/月" for a yearly question
@@ -943,8 +1072,12 @@ def parse_money(text: str, period: Period | None = None, *, words: str | None = 
     ``words`` names the step's list of answers in words (STEP_WORDS);
     ``about`` who or what the amount is about (ABOUT_WORDS): an answer naming
     another party or product is asked back ("error.other_subject").
+    ``topic`` what the question asks (MONEY_TOPICS; None: worked out from
+    ``words`` and ``about``, see money_topic): an amount named as another
+    item (存款60万 at an income) is asked back ("error.other_item").
     Another currency ($50k, 5万美元) is asked again in 人民币.
     """
+    topic = money_topic(words, about, topic)
     s = _clean(text, punct_only=msg("error.not_money"), remarks=_MONEY_VOCAB)
     _check_about(s, about)
     found = _word_answer(s, words)
@@ -952,6 +1085,7 @@ def parse_money(text: str, period: Period | None = None, *, words: str | None = 
         return found
     s = _drop_asides(_GE_MAGNITUDE.sub("", s), _MONEY_VOCAB)
     scan = _scan(s, _MONEY_VOCAB, "error.not_money")
+    _check_item(s, topic)
     if "foreign" in scan.tags:
         raise ParseError(msg("error.foreign_currency"))
     if "pretax" in scan.tags:
@@ -1433,7 +1567,7 @@ def parse_text(text: str, max_chars: int = MAX_NAME_CHARS) -> Parsed:
     "王先生\n1985-03-12" are answers to other questions, not names); emoji are
     dropped; 我姓王 → 王, 叫我小王就行 → 小王; 不想说 / 保密 / 无 / 不知道 / - …
     mean no name ("")."""
-    if text is not None and len(text) <= MAX_ANSWER_CHARS and any(c in _LINE_BREAKS for c in text.strip()):
+    if text is not None and len(text) <= MAX_ANSWER_CHARS and any(c in _LINE_BREAKS for c in undecorated(text).strip()):
         raise ParseError(msg("error.name_text_only"))
     s = _clean(text, simplify=False, strip_punct=False, punct_only=msg("error.name_invalid"))
     if any(unicodedata.category(c) in ("Cc", "Co", "Cs") for c in s):
@@ -1517,6 +1651,14 @@ _CHILD_LABEL = re.compile(
     rf"|(?P<generic>(?:第[一二三四五六七八九十]个|另一个|另外一个|还有一个|其中一个|一个)(?![多半]?月)(?:{_CHILD_NOUN})?"
     rf"|{_CHILD_NOUN})"
     r")(?:的)?(?:今年|现在|目前|已经|是)*")
+# 4岁(双胞胎), 4岁(是龙凤胎): a remark that says how many children the age is
+# for is read where it stands (a label after an age is that age's); 是/都是
+# before it and 的/吧 after it are dropped. One that only holds such a word
+# (两个孩子都是双胞胎吗) stays, and the answer is asked back.
+_TWIN_REMARK = Remarks(
+    whole=re.compile(r"(?:都是|是|为|属于)?((?:一对)?(?:双胞胎|龙凤胎|三胞胎)(?:孩子|宝宝)?)(?:的|呢|吧|哦|啊)*"),
+    inside=re.compile(r"胞胎|龙凤胎|双胞|龙凤"),
+)
 _ALL_OF_THEM = re.compile(r"^都(?:是)?")  # 双胞胎都4岁; 两个孩子都5岁 (for one child: 都5岁了 = already 5)
 _AGE_AFTER_AGE = re.compile(r"(?<=岁)(?=(?:[0-9]{1,2}|[一二两三四五六七八九十]{1,3})周?岁)")  # 8岁5岁, not 3岁5个月
 _THOUSANDS_AT = re.compile(r"[0-9],[0-9]{3}(?![0-9])")
@@ -1545,7 +1687,7 @@ def parse_ages(text: str, today: date) -> Parsed:
     says when an age was rounded or converted. A count without ages (两个,
     有孩子) asks for the ages; a count that disagrees with the ages, an age
     outside 0–50 or more than 10 children is asked back."""
-    s = _clean(text, punct_only=msg("error.not_ages"), remarks=_WHOLE_VOCAB)
+    s = _clean(text, punct_only=msg("error.not_ages"), remarks=_WHOLE_VOCAB, joined=_TWIN_REMARK)
     if _NO_CHILDREN.fullmatch(_strip_particles(s).replace(" ", "")):
         return Parsed([])
     if _THOUSANDS_AT.search(s):
@@ -1814,6 +1956,9 @@ class _AmountsReader:
         if not all(_has_value(p) for p in pieces):
             raise self.error("error.not_amounts")  # 不知道, 什么意思: not amounts at all
         if len(pieces) != len(self.parts):
+            # "Which is which?" only for amounts: 问一下 (its 一), 不用, 还清了 are none.
+            if not all(_is_amount(p) for p in pieces) or not any(_has_numeral(p) for p in pieces):
+                raise self.error("error.not_amounts")
             raise self.error("error.amounts_which")
         return {p: self.amount(piece, p) for p, piece in zip(self.parts, pieces, strict=True)}
 
@@ -1938,7 +2083,22 @@ def _amount_pieces(s: str) -> list[str]:
 
 
 def _has_value(s: str) -> bool:
-    return any(c in _REMARK_NUMERALS for c in s) or _is_zero_words(s)
+    return _has_numeral(s) or _is_zero_words(s)
+
+
+def _has_numeral(s: str) -> bool:
+    return any(c in _REMARK_NUMERALS for c in s)
+
+
+def _is_amount(piece: str) -> bool:
+    """Whether a piece of a list reads as an amount by itself (maybe one
+    still to be asked about: a range, a period), not as words that only
+    hold a numeral character (问一下) or nothing parse_money reads."""
+    try:
+        parse_money(piece)
+    except ParseError as err:
+        return err.message.key not in ("error.not_money", "error.dont_know", "error.question")
+    return True
 
 
 def _starts_value(token: str, before: str) -> bool:

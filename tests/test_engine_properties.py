@@ -4,12 +4,16 @@ inputs of one class of defect and checks the class is gone.
 - every step a result depends on has an answer or a stated default at every
   depth, and no default is None for answers the interview can hold;
 - no exception escapes ``engine.handle`` for any text at any question;
-- random walks of answer / junk / back / skip / edit / edit menu / restart /
-  deepen / resume / stale buttons / depth changes: after every event no
-  exception, every rule of ``invariant_violations`` holds, and when a result
-  exists it was computed without error, its figures are finite and
-  non-negative where the domain says so, and it renders through the strict
-  renderer (a missing message id fails).
+- random walks of answer / junk / back / skip / 跳过 beside 保持 / edit /
+  edit menu / restart / deepen / resume / stale buttons / depth changes /
+  answers in part / the children's ages edited into mostly the same ages:
+  after every event no exception, every rule of ``invariant_violations``
+  holds, a repeat's answers followed their item, an answer given together
+  with others (``Step.confirm_after``) does not outlive a change of them, and
+  when a result exists it was computed without error, its figures are finite
+  and non-negative where the domain says so, and it renders through the
+  strict renderer (a missing message id fails);
+- a compound answer given over two replies is the one given in one.
 """
 
 from __future__ import annotations
@@ -139,7 +143,7 @@ def render_reply(reply: Reply) -> None:
     q = reply.question
     if q is not None:
         ZH(q.text)
-        for m in (q.section, q.default, q.hint):
+        for m in (q.section, q.default, q.also_default, q.hint):
             if m is not None:
                 ZH(m)
         for option in q.options:
@@ -326,7 +330,7 @@ def test_any_text_at_any_question_is_a_reply_never_an_exception(key, text):
 
 EVENTS = (["answer"] * 16 + ["button"] * 3 + ["junk", "back", "back", "skip", "skip", "edit", "edit", "edit",
           "edit_menu", "restart", "deepen", "resume", "stale", "depth", "depth", "rule_edit", "rule_edit",
-          "edit_back", "edit_back"])
+          "edit_back", "edit_back", "part", "part", "skip_default", "items", "items"])
 # Answers other steps' checks depend on: changing one may take others back.
 RULE_KEYS = ("income", "spouse_income", "birth_date")
 
@@ -367,6 +371,21 @@ def draw_event(data, state: State) -> tuple[list, bool]:
     if kind == "skip":
         button = step is not None and data.draw(st.booleans(), label="skip button")
         return [Skip(step=step.key, turn=state.turn) if button else Skip()], False
+    if kind == "skip_default":  # 跳过 where 保持 is offered too
+        return [Skip(step=getattr(step, "key", None), turn=state.turn, keep=False)], False
+    if kind == "items":
+        # The children's ages edited into mostly the same ages (fewer, more,
+        # reordered, twins): their answers must follow each child.
+        lists = [r.count_key for r in REPEATS if isinstance(state.answers.get(r.count_key), list)
+                 and r.count_key in {i.key for i in engine.editable(DIAGNOSIS, state, CTX)}]
+        if lists:
+            key = data.draw(st.sampled_from(lists), label="list edit")
+            old = state.answers[key]
+            new = data.draw(st.lists(st.sampled_from([*old, *old, 0, 3]), max_size=3), label="new items")
+            return [Edit(key), Answer("、".join(f"{n}岁" for n in new) or "没有")], False
+    if kind == "part" and step is not None and step.kind in ("amounts", "ages"):
+        # A compound answer in part (存款60万; 两个孩子), and then maybe the rest.
+        return [Answer(data.draw(part_text(step), label="part")) for _ in range(data.draw(st.integers(1, 2)))], False
     if kind == "edit":
         keys = [i.key for i in engine.editable(DIAGNOSIS, state, CTX)] + ["no.such.step"]
         return [Edit(data.draw(st.sampled_from(keys), label="edit"))], False
@@ -403,6 +422,20 @@ def draw_event(data, state: State) -> tuple[list, bool]:
     return [Resume()], False
 
 
+def part_text(step) -> st.SearchStrategy[str]:
+    """Part of a compound answer: some of the amounts named, or a number of
+    children without their ages (both asked for the rest), or the rest."""
+    if step.kind == "ages":
+        return st.one_of(st.integers(1, 3).map(lambda n: f"{n}个孩子"),
+                         st.lists(st.integers(0, 12), min_size=1, max_size=3).map(
+                             lambda a: "、".join(f"{n}岁" for n in a)))
+    some = st.lists(st.sampled_from(step.parts), min_size=1, max_size=len(step.parts) - 1, unique=True)
+    return st.one_of(st.sampled_from(["0", "没有"]), some.flatmap(lambda parts: st.lists(
+        st.sampled_from([0, 20, 60]), min_size=len(parts), max_size=len(parts)).map(lambda a: ",".join(
+            f"{RESOURCE_NAMES.get(p, p)}{n}万" if n else f"{RESOURCE_NAMES.get(p, p)}0"
+            for p, n in zip(parts, a, strict=True)))))
+
+
 def later_answers(state: State) -> set[str]:
     """Answered or skipped steps after the current one in flow order."""
     step = engine.current_step(DIAGNOSIS, state)
@@ -437,6 +470,57 @@ def check_family_income(state: State) -> None:
     assert values["family_income"] >= (values.get("income") or 0) + spouse, values
 
 
+REPEATS = [r for r in DIAGNOSIS.items if isinstance(r, Repeat)]
+
+
+def check_items_followed(before: State, after: State) -> None:
+    """When an event records a list that counts a repeat, the copies'
+    answers, skips and stashed answers follow their item (matched by equal
+    value, first unused, in order): a matched item keeps exactly what it had,
+    an unmatched one has nothing."""
+    for repeat in REPEATS:  # those counted by a list
+        key = repeat.count_key
+        old = before.answers.get(key, before.stash.get(key))
+        new = after.answers.get(key)
+        if key in before.answers or not isinstance(old, list) or not isinstance(new, list):
+            continue
+        unused, moves = list(range(len(old))), {}
+        for j, item in enumerate(new, 1):
+            i = next((i for i in unused if old[i] == item), None)
+            if i is not None:
+                unused.remove(i)
+                moves[j] = i + 1
+        for j in range(1, len(new) + 1):
+            for step in repeat.steps:
+                now, was = f"{repeat.prefix}.{j}.{step.key}", f"{repeat.prefix}.{moves.get(j)}.{step.key}"
+                had = (before.answers.get(was), before.stash.get(was), was in before.skipped) if j in moves else (
+                    None, None, False)
+                assert (after.answers.get(now), after.stash.get(now), now in after.skipped) == had, (old, new, now)
+
+
+CONFIRMED = [s for s in DIAGNOSIS.expand({}) if s.confirm_after]
+
+
+def given_with(state: State, step) -> tuple:
+    """The values (answers or defaults) of the answers ``step`` was given with."""
+    values = engine.resolved_answers(DIAGNOSIS, state, CTX)[0]
+    return tuple(values.get(k) for k in step.confirm_after)
+
+
+def check_confirmed(before: State, after: State, seen: dict) -> None:
+    """An answer given together with others (``Step.confirm_after``) is never
+    left standing once one of them changed: while it is answered, they are
+    what they were when it was answered (or kept), unless one is being
+    changed right now."""
+    for step in CONFIRMED:
+        if step.key not in after.answers or after.status == "declined":
+            seen.pop(step.key, None)
+        elif step.key not in before.answers or step.key not in seen:
+            seen[step.key] = given_with(after, step)
+        elif not set(step.confirm_after) & set(after.stash):
+            assert given_with(after, step) == seen[step.key], (step.key, seen[step.key], after.answers)
+
+
 def check_keep(state: State, reply: Reply) -> None:
     """What is offered as 保持 passes its rules now."""
     q = reply.question
@@ -450,11 +534,17 @@ def check_keep(state: State, reply: Reply) -> None:
 def test_random_walks_keep_every_rule_and_never_raise(data):
     state = data.draw(st.sampled_from(STARTS), label="start")
     n = data.draw(st.integers(1, 40), label="walk length")
+    seen: dict = {}
+    check_confirmed(state, state, seen)
     for _ in range(n):
         events, stale = draw_event(data, state)
         for ev in events:
             before = state
             state, reply = engine.handle(DIAGNOSIS, state, ev, CTX)
+            if state.partial:
+                event("an answer read in part")
+            check_items_followed(before, state)
+            check_confirmed(before, state, seen)
             assert isinstance(reply, Reply)
             if stale and state.status != "declined":
                 assert reply.ignored and state == before, ev
@@ -614,3 +704,56 @@ def test_the_questions_left_go_down_by_one_unless_an_answer_brings_new_ones(data
     if not deep and reply.outcome is not None:
         event("a quick result")
         assert len(asked) <= 10, sorted(asked)
+
+
+# --- a compound answer given over two replies ------------------------------------------
+
+
+AT_RESOURCES = AT_STEP["resources"]
+AT_CHILDREN = AT_STEP["children"]
+
+
+@FAST
+@given(st.data())
+def test_amounts_given_in_two_replies_are_the_amounts_given_in_one(data):
+    # Any split of the parts into a first reply and the rest: the rest named,
+    # or 0 / 没有 when it is all 0, or one amount per part in order.
+    step = engine.current_step(DIAGNOSIS, AT_RESOURCES)
+    values = {p: data.draw(st.sampled_from([0, 20, 60, 300]), label=p) * 10_000 for p in step.parts}
+    first = data.draw(st.lists(st.sampled_from(step.parts), min_size=1, max_size=len(step.parts) - 1, unique=True),
+                      label="first")
+    rest = [p for p in step.parts if p not in first]
+
+    def named(parts):
+        return ",".join(f"{RESOURCE_NAMES[p]}{values[p] // 10_000}万" if values[p] else f"{RESOURCE_NAMES[p]}0"
+                        for p in parts)
+
+    forms = [named(rest), " ".join(f"{values[p] // 10_000}万" if values[p] else "0" for p in rest)]
+    if not any(values[p] for p in rest):
+        forms += ["0", "没有", "都没有"]
+    second = data.draw(st.sampled_from(forms), label="second")
+    state, reply = engine.handle(DIAGNOSIS, AT_RESOURCES, Answer(named(first)), CTX)
+    assert reply.rejected and state.partial == {step.key: {p: values[p] for p in first}}
+    state, reply = engine.handle(DIAGNOSIS, state, Answer(second), CTX)
+    assert not reply.rejected and state.answers[step.key] == values, (named(first), second)
+    assert state.partial == {} and invariant_violations(state, CTX) == []
+    render_reply(reply)
+
+
+@FAST
+@given(st.integers(1, 4), st.lists(st.integers(0, 12), min_size=1, max_size=5), st.sampled_from(["、", "和", " "]))
+def test_ages_after_a_count_are_taken_exactly_when_they_match_it(count, ages, sep):
+    state, reply = engine.handle(DIAGNOSIS, AT_CHILDREN, Answer(f"{count}个孩子"), CTX)
+    assert reply.rejected and state.partial == {"children": count}
+    text = sep.join(f"{a}岁" for a in ages)
+    new, reply = engine.handle(DIAGNOSIS, state, Answer(text), CTX)
+    if len(ages) == count:
+        assert new.answers["children"] == ages and new.partial == {}
+    else:
+        assert reply.rejected and reply.notes[0].key == "error.ages_count_mismatch"
+        assert reply.notes[0].params == {"count": count, "ages": len(ages)} and new.partial == {"children": count}
+    assert invariant_violations(new, CTX) == []
+    # The same in one message reads the same.
+    one, again = engine.handle(DIAGNOSIS, AT_CHILDREN, Answer(f"{count}个孩子,{text}"), CTX)
+    assert one.answers.get("children") == new.answers.get("children")
+    assert [n.key for n in again.notes] == [n.key for n in reply.notes]

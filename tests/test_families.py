@@ -158,6 +158,6 @@ def test_quick_budget_below_the_insurance_accounts():
     assert ratio(d, "saving").value == Decimal("0.6") and ratio(d, "saving").reading == "ok"
     assert ratio(d, "solvency") is None and ratio(d, "debt_service") is None  # not asked in quick
     text = "\n".join(summary_texts(o, ZH))
-    for line in ("(快速诊断", "家庭税后年收入 → 30万/年", "退休后每月生活费 → ¥7,000/月", "第2个孩子的教育金 → 30万",
+    for line in ("(快速诊断", "家庭税后年收入 → 30万/年", "退休后每月生活费 → ¥7,000/月", "8岁孩子的教育金 → 30万",
                  "1. 家庭健康保障账户:1万(建议 1.5万)", "/deepen"):
         assert line in text, line

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -161,6 +162,9 @@ def test_text():
 
 from flows.diagnosis import DIAGNOSIS  # noqa: E402
 from flows.engine import read_answer  # noqa: E402
+from flows.flow import Step  # noqa: E402
+from flows.messages import msg  # noqa: E402
+from flows.parsing import ITEM_WORDS, MONEY_TOPICS, money_topic, parse_amounts  # noqa: E402
 from tests.helpers import CTX, TODAY, ZH  # noqa: E402
 
 # Every step: two children (their education steps), two parents. A child's age
@@ -170,10 +174,33 @@ STEPS = {s.key: s for s in DIAGNOSIS.expand({"children": [5, 8], "parents_count"
 NOTHING_ELSE = {"savings": 0, "life_cover": 0, "ci_cover": 0}
 
 
+# The topic the money steps without a party will name in their ``about``
+# (parsing.MONEY_TOPICS), by step key (a repeat's step by its own key): the
+# lines proposed to flows/diagnosis.py. Steps that name a party (the incomes)
+# or a list of words (the mortgage) already give theirs (parsing.TOPIC_OF_STEP).
+TOPIC_ABOUT = {"living_expenses": "living_expenses", "budget": "budget", "other_debts": "other_debts",
+               "debt_payment": "debt_payment", "support": "parent_support", "education": "education",
+               "retirement_spending": "retirement_spending", "pension": "pension", "other_assets": "other_assets",
+               "retirement_savings": "retirement_savings"}
+
+
+def topical(step):
+    """The step as it will be declared: with its topic, if it names none yet."""
+    about = TOPIC_ABOUT.get(step.key.rsplit(".", 1)[-1])
+    if step.kind != "money" or about is None or money_topic(step.words, step.about) is not None:
+        return step
+    return replace(step, about=about)
+
+
+def _step(key):
+    return key if isinstance(key, Step) else topical(STEPS[key])
+
+
 def answer(key, text, answers=None, unclear=None):
-    """read_answer at a step of the diagnosis; the note, if any, must render.
-    ``unclear``: the amount the step just asked back as monthly or yearly."""
-    parsed = read_answer(STEPS[key], text, answers or {}, CTX, unclear)
+    """read_answer at a step of the diagnosis (a key, or the step); the note,
+    if any, must render. ``unclear``: the amount the step just asked back as
+    monthly or yearly."""
+    parsed = read_answer(_step(key), text, answers or {}, CTX, unclear)
     if parsed.note:
         ZH(parsed.note)
     return parsed
@@ -186,7 +213,7 @@ def rejected(key, text, answers=None):
 def rejection(key, text, answers=None):
     """The message a step answers ``text`` with (it must render)."""
     with pytest.raises(ParseError) as err:
-        read_answer(STEPS[key], text, answers or {}, CTX)
+        read_answer(_step(key), text, answers or {}, CTX)
     ZH(err.value.message)  # every error renders from the catalog
     return err.value.message
 
@@ -301,12 +328,22 @@ def test_context_words_that_change_the_question_are_asked_about():
 
 
 ZERO_WORDS = ["没有房贷", "还清了", "暂无", "没有收入", "没有", "无", "0", "零", "不用", "没买", "已还清", "没有存款"]
+ZERO_ITEM = {"没有房贷": "mortgage", "没有收入": "income", "没有存款": "savings"}  # a zero naming an item
 
 
 @pytest.mark.parametrize("text", ZERO_WORDS)
 def test_zero_by_words(text):
-    for key in ("mortgage", "income", "other_assets"):
-        assert answer(key, text).value == 0, (key, text)
+    for key in ("mortgage", "income", "other_assets", "budget", "living_expenses"):
+        step = topical(STEPS[key])
+        topic = money_topic(step.words, step.about)
+        item = ZERO_ITEM.get(text)
+        if item and item not in MONEY_TOPICS[topic]:
+            # 没有房贷 is no income of 0: another item's zero is asked back like its amount.
+            assert rejected(step, text) == "error.other_item", (key, text)
+        elif key == "living_expenses":  # at least 1000 a year: 0 is out of its bounds
+            rejected(step, text)
+        else:
+            assert answer(step, text).value == 0, (key, text)
     # At the resources question: each part's zero, in words; a zero naming another amount is asked back.
     if text in ("没有房贷", "没有收入"):
         assert rejected("resources", f"寿险{text},重疾0,存款0") == "error.amounts_other"
@@ -606,14 +643,22 @@ def test_a_remark_that_changes_the_meaning_keeps_its_handling():
     assert asked.key == "error.ages_needed" and asked.params["n"] == 2
 
 
-@pytest.mark.xfail(strict=True, reason="parse_ages drops a bracketed 双胞胎 as a remark (not in _WHOLE_VOCAB) and "
-                                       "stores one child for twins; reported")
-def test_twins_in_brackets_are_two_children():
-    # 4岁(一对双胞胎) is asked back (its 一 keeps the remark); 4岁(双胞胎) must not be one child of 4.
-    try:
-        assert answer("children", "4岁(双胞胎)").value == [4, 4]
-    except ParseError:
-        pass
+@pytest.mark.parametrize("text, ages", [
+    ("4岁(双胞胎)", [4, 4]), ("4岁（双胞胎）", [4, 4]), ("4岁 (双胞胎)", [4, 4]), ("4岁【龙凤胎】", [4, 4]),
+    ("4岁(一对双胞胎)", [4, 4]), ("4岁(是双胞胎)", [4, 4]), ("4岁(三胞胎)", [4, 4, 4]), ("(双胞胎)4岁", [4, 4]),
+    ("老大8岁,老二4岁(双胞胎)", [8, 4, 4]), ("4岁(双胞胎),8岁", [4, 4, 8]),
+    # Said twice, or with the count: still two children.
+    ("双胞胎4岁(双胞胎)", [4, 4]), ("两个孩子,都4岁(双胞胎)", [4, 4]),
+])
+def test_twins_in_brackets_are_two_children(text, ages):
+    # Found in review: 4岁(双胞胎) was read as one child of 4 (the remark dropped as words it did not know).
+    assert answer("children", text).value == ages
+
+
+@pytest.mark.parametrize("text", ["4岁(两个)", "4岁(俩)", "4岁(两个孩子)", "4岁(是双胞胎吗)", "4岁(双胞胎之一)",
+                                  "4岁(其实是双胞胎)", "3岁(一儿一女)"])
+def test_a_bracketed_remark_that_may_change_the_count_is_asked_back_never_dropped(text):
+    rejected("children", text)
 
 
 @pytest.mark.parametrize("text", ["是的，同意", "好的，同意", "同意的", "好的👌", "好的,同意", "嗯,同意", "同意 开始"])
@@ -868,3 +913,109 @@ def test_a_point_after_a_decimal_multiplier_is_an_error_not_a_crash(text):
                       ("resources", f"存款{text},寿险0,重疾0")):
         rejected(key, said)
     assert parse_money("十二点五万").value == 125_000 and parse_money("1.5千万").value == 15_000_000  # still read
+
+
+# --- an amount named as another item is asked back (parsing.ITEM_WORDS) --------
+
+
+@pytest.mark.parametrize("key, text", [
+    # The examples of the review: each was stored at the question it was typed at.
+    ("income", "存款60万"), ("spouse_income", "存款20万"), ("income", "房贷150万"), ("living_expenses", "房贷150万"),
+    ("mortgage", "寿险50万"), ("mortgage", "存款60万"), ("budget", "年薪40万"),
+    # The same class: any item word that is not the question's.
+    ("family_income", "存款100万"), ("income", "我存了60万"), ("income", "理财30万"), ("income", "没有存款"),
+    ("income", "40万(存款)"), ("income", "月供8000"), ("income", "重疾险50万"), ("income", "保费每年2万"),
+    ("spouse_income", "她的存款20万"), ("living_expenses", "每月房贷8000"), ("living_expenses", "存款20万"),
+    ("living_expenses", "年薪40万"), ("mortgage", "年薪30万"), ("mortgage", "车贷10万"), ("mortgage", "房产300万"),
+    ("budget", "月薪2万"), ("budget", "存款20万"), ("budget", "保额50万"), ("budget", "寿险100万"),
+    ("budget", "每月生活费1万"), ("other_debts", "房贷150万"), ("other_assets", "存款60万"),
+    ("pension", "年薪30万"), ("child.1.education", "存款50万"), ("parent.1.support", "年薪20万"),
+    ("retirement_savings", "房贷100万"), ("retirement_spending", "存款100万"), ("debt_payment", "存款5万"),
+])
+def test_an_amount_named_as_another_item_is_asked_back(key, text):
+    assert rejected(key, text) == "error.other_item"
+
+
+def test_the_question_back_names_the_question_and_the_item():
+    assert ZH(rejection("income", "存款60万")) == "这一题问的是您本人的税后年收入;您写的像是存款或理财。请只写收入金额。"
+    assert ZH(rejection("spouse_income", "存款20万")).startswith("这一题问的是您配偶的税后年收入;")
+    assert ZH(rejection("budget", "年薪40万")) == "这一题问的是您每年打算花在保险上的预算(保费);您写的像是收入。请只写预算金额。"
+    assert ZH(rejection("mortgage", "寿险50万")) == "这一题问的是房贷还剩多少没还;您写的像是保险的保额。请只写房贷金额。"
+    assert "生活开支" in ZH(rejection("living_expenses", "房贷150万"))
+    for topic in MONEY_TOPICS:  # every topic and item renders
+        for item in ITEM_WORDS:
+            ZH(msg("error.other_item", topic=msg(f"topic.{topic}"), item=msg(f"item.{item}"),
+                   name=msg(f"topic.{topic}.name")))
+
+
+@pytest.mark.parametrize("key, text, value", [
+    # Item words that say the question's own item, or the same thing there.
+    ("income", "月薪2万", 240_000), ("income", "年薪40万", 400_000), ("income", "工资每月1万", 120_000),
+    ("income", "税后收入30万", 300_000), ("income", "退休金每月5000", 60_000), ("income", "到手30万", 300_000),
+    ("spouse_income", "老婆工资每月8000", 96_000), ("family_income", "家庭年收入60万", 600_000),
+    ("living_expenses", "每月生活费1.5万", 180_000), ("living_expenses", "一年开支20万", 200_000),
+    ("living_expenses", "家用每月1万", 120_000),
+    ("mortgage", "房贷还有150万", 1_500_000), ("mortgage", "按揭还剩100万", 1_000_000), ("mortgage", "还欠150万", 1_500_000),
+    ("mortgage", "贷款还有80万", 800_000), ("mortgage", "没有房贷", 0), ("mortgage", "120万,公积金贷款", 1_200_000),
+    ("budget", "大概每年保费2万", 20_000), ("budget", "保险预算每年2万", 20_000), ("budget", "每年预算2万", 20_000),
+    ("budget", "保险每年3万", 30_000), ("budget", "2万", 20_000),
+    ("other_debts", "车贷10万", 100_000), ("other_debts", "信用卡欠款2万", 20_000),
+    ("debt_payment", "房贷每月6000", 6_000), ("debt_payment", "月供5000", 5_000),
+    ("debt_payment", "每月还款6000", 6_000),
+    ("parent.1.support", "每月给1000生活费", 12_000), ("parent.1.support", "赡养费每年2万", 20_000),
+    ("retirement_spending", "每月生活费8000", 8_000), ("pension", "退休金每月3000", 3_000),
+    ("other_assets", "房产300万", 3_000_000), ("retirement_savings", "个人养老金20万", 200_000),
+    ("retirement_savings", "存款50万", 500_000), ("child.1.education", "学费50万", 500_000),
+])
+def test_an_amount_named_as_the_questions_own_item_is_taken(key, text, value):
+    assert answer(key, text).value == value
+
+
+def test_a_question_naming_an_item_is_a_question_not_another_item():
+    assert rejected("income", "是存款吗") == "error.question_hint"
+    assert rejected("budget", "包括保费吗?") == "error.question_hint"
+    assert rejected("budget", "不知道") == "error.dont_know_estimate"
+
+
+def test_the_topic_of_a_money_step():
+    # Worked out from what the step gives the parser; a step about no party names its topic as its ``about``.
+    assert money_topic("no_job", "self") == "income.self"
+    assert money_topic("no_job", "spouse") == "income.spouse"
+    assert money_topic(None, "family") == "income.family"
+    assert money_topic("home_loan", None) == "mortgage"
+    assert money_topic(None, "budget") == "budget"
+    assert money_topic(None, None) is None  # no topic: any item is taken, as before
+    assert money_topic(None, None, topic="budget") == "budget"
+    assert parse_money("年薪40万", "year").value == 400_000
+    with pytest.raises(ParseError):
+        parse_money("年薪40万", "year", topic="budget")
+    with pytest.raises(ValueError):
+        money_topic(topic="salary")
+
+
+@pytest.mark.xfail(strict=True, reason="waits for the lead's lines in flows/diagnosis.py (about=<topic> on the money "
+                                       "steps in TOPIC_ABOUT); remove this mark once they are in")
+def test_every_money_step_names_its_topic():
+    missing = [s.key for s in STEPS.values() if s.kind == "money" and money_topic(s.words, s.about) is None]
+    assert not missing, missing
+
+
+# --- a few amounts: what is no amount says so (parse_amounts) -------------------
+
+
+@pytest.mark.parametrize("text", ["不用", "不用了", "还清了", "已还清", "不需要"])
+def test_zero_words_that_say_nothing_of_the_resources_are_not_amounts(text):
+    # Found in review: 不用 / 还清了 were "only numbers, which is which?" (error.amounts_which).
+    assert rejected("resources", text) == "error.not_amounts"
+
+
+@pytest.mark.parametrize("text", ["问一下", "问一下?", "想问一下", "我想问一下", "请问一下"])
+def test_a_question_with_a_numeral_character_is_a_question_at_the_resources(text):
+    assert rejected("resources", text) == "error.question_hint"
+
+
+def test_which_is_which_still_for_amounts_without_labels():
+    assert rejected("resources", "60万 50万") == "error.amounts_which"
+    assert rejected("resources", "60万") == "error.amounts_which"
+    assert parse_amounts("60万 50万 20万", ("savings", "life_cover", "ci_cover")).value == {
+        "savings": 600_000, "life_cover": 500_000, "ci_cover": 200_000}

@@ -134,6 +134,22 @@ def test_what_cannot_be_read_with_certainty_is_asked_never_guessed(text):
     assert ages_error(text).key == "error.not_ages"
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("4岁(双胞胎)", [4, 4]), ("4岁（龙凤胎）", [4, 4]), ("4岁 【三胞胎】", [4, 4, 4]), ("4岁(都是双胞胎)", [4, 4]),
+    ("老大8岁,老二4岁(双胞胎)", [8, 4, 4]), ("双胞胎4岁(龙凤胎)", [4, 4]), ("两个孩子,都4岁(双胞胎)", [4, 4]),
+    ("5岁(估的)", [5]), ("5岁(周岁)", [5]),  # a remark that counts no child is dropped or read as before
+])
+def test_a_twins_remark_in_brackets_counts(text, expected):
+    # Found in review: 4岁(双胞胎) was [4] (a remark of unknown words is dropped).
+    assert ages(text).value == expected
+
+
+@pytest.mark.parametrize("text", ["4岁(两个)", "4岁(俩)", "4岁(是双胞胎吗)", "4岁(双胞胎之一)", "4岁(一儿一女)"])
+def test_a_remark_that_may_change_the_count_is_never_dropped(text):
+    with pytest.raises(ParseError):
+        parse_ages(text, TODAY)
+
+
 # --- parse_amounts: examples ----------------------------------------------------
 
 
@@ -232,6 +248,16 @@ def test_another_product_or_asset_is_asked_back(text):
     ("abc", "error.not_amounts"), ("存款60万 寿险50万 重疾20万 他们都有", "error.amounts_self_only"),
 ])
 def test_what_cannot_be_read_with_certainty_is_asked(text, key):
+    assert amounts_error(text).key == key
+
+
+@pytest.mark.parametrize("text, key", [
+    # Found in review: each was "only numbers, which is which?" (error.amounts_which): none holds an amount.
+    ("问一下", "error.question"), ("想问一下", "error.question"), ("问一下?", "error.question"),
+    ("不用", "error.not_amounts"), ("不用了", "error.not_amounts"), ("还清了", "error.not_amounts"),
+    ("已还清", "error.not_amounts"), ("不需要", "error.not_amounts"), ("看一下", "error.not_amounts"),
+])
+def test_words_without_an_amount_are_not_which_is_which(text, key):
     assert amounts_error(text).key == key
 
 

@@ -593,10 +593,8 @@ ACCEPTED = [(step, text) for step in STEPS for text in SAMPLE_ANSWERS if outcome
 
 
 @FAST
-@given(st.sampled_from([(s, t) for s, t in ACCEPTED if not (s.kind == "phone" and outcome(s, t)[1] == "")]),
-       st.lists(EMOJI, max_size=3), st.lists(EMOJI, max_size=3), st.sampled_from(["", " "]))
+@given(st.sampled_from(ACCEPTED), st.lists(EMOJI, max_size=3), st.lists(EMOJI, max_size=3), st.sampled_from(["", " "]))
 def test_emoji_around_an_accepted_answer_change_nothing(pair, lead, tail, space):
-    # Not yet for 不留电话 / 没有 at the phone step: test_emoji_around_no_phone_change_nothing.
     step, text = pair
     dressed = "".join(lead) + space + text + space + "".join(tail)
     assert outcome(step, dressed) == outcome(step, text), (step.key, dressed)
@@ -607,14 +605,32 @@ def _says_some(value) -> bool:
     return any(value.values() if isinstance(value, dict) else value)
 
 
-@pytest.mark.xfail(strict=True, reason="contact.parse_phone does not drop emoji before matching its 'none' words: "
-                                       "不留电话😊 is asked again; reported")
 def test_emoji_around_no_phone_change_nothing():
+    # Found in review: 不留电话😊 and 没有👌 were asked again at the phone step.
     for step in (s for s in STEPS if s.kind == "phone"):
-        for text in ("不留电话", "没有", "不用了"):
+        for text in ("不留电话", "没有", "不用了", *sorted(contact.NO_PHONE_WORDS)):
             assert outcome(step, text) == ("ok", ""), (step.key, text)
-            for dressed in (text + "😊", "👌" + text, text + " 🙏"):
+            for dressed in (text + "😊", "👌" + text, text + " 🙏", "不留电话👍🏻" if text == "不留电话" else text + "❤️"):
                 assert outcome(step, dressed) == ("ok", ""), (step.key, dressed, outcome(step, dressed))
+
+
+def _read(parse, text):
+    """What a parser makes of ``text``: its value, or its error's key."""
+    try:
+        got = parse(text)
+    except ParseError as err:
+        return ("error", err.message.key)
+    return ("ok", got.value if isinstance(got, Parsed) else got)
+
+
+@FAST
+@given(st.sampled_from(SAMPLE_ANSWERS + ["问一下", "不知道", "好的", "+852 9123 4567", "4岁(双胞胎)"]),
+       st.lists(EMOJI, min_size=1, max_size=3), st.lists(EMOJI, max_size=3), st.sampled_from(["", " "]))
+def test_emoji_around_any_answer_change_nothing_for_any_parser(text, lead, tail, space):
+    # Decoration is dropped by every parser alike, contact.parse_phone included.
+    dressed = "".join(lead) + space + text + space + "".join(tail)
+    for parse in PARSERS:
+        assert _read(parse, dressed) == _read(parse, text), (parse, dressed)
 
 
 REMARKS = st.sampled_from(["税后", "大概", "左右", "估的", "不含公积金", "大约", "税后到手", "含奖金",
@@ -685,18 +701,30 @@ def test_a_question_back_is_answered_with_the_example(text):
             # 包括公积金吗: answered by what this question takes (only its parts, not other assets).
             assert result[:2] == ("error", "error.amounts_other"), (step.key, text, result)
             continue
-        if step.kind == "amounts" and text.startswith("问一下"):
-            continue  # a known defect (test_a_question_back_with_a_numeral_character_at_an_amounts_step)
         assert result[0] == "error" and result[1].startswith("error.question"), (step.key, text, result)
 
 
-@pytest.mark.xfail(strict=True, reason="parse_amounts reads the 一 of 问一下 as an amount: 'only numbers, which is "
-                                       "which?' (error.amounts_which) instead of the question's example; reported")
 def test_a_question_back_with_a_numeral_character_at_an_amounts_step():
+    # Found in review: the 一 of 问一下 was read as an amount (error.amounts_which).
     for step in AMOUNTS_STEPS:
         for text in ("问一下", "问一下?", "想问一下"):
             result = outcome(step, text)
             assert result[:2] == ("error", "error.question_hint"), (step.key, text, result)
+
+
+NOT_AMOUNTS = st.builds(lambda a, w, b: a + w + b, st.sampled_from(["", "我", "想", "请", "我想", "就是"]),
+                        st.sampled_from(["问一下", "问一问", "不用", "不用了", "还清了", "已还清", "不需要", "还完了",
+                                         "结清了", "一下", "看一下", "说一下"]),
+                        st.sampled_from(["", "?", "。", "吧", "呢"]))
+
+
+@FAST
+@given(NOT_AMOUNTS)
+def test_which_is_which_is_asked_only_of_amounts(text):
+    # "Only numbers, which is which?" for words that hold no amount (问一下, 不用, 还清了) misleads.
+    for step in AMOUNTS_STEPS:
+        result = outcome(step, text)
+        assert result[0] == "error" and result[1] != "error.amounts_which", (step.key, text, result)
 
 
 @FAST
@@ -738,7 +766,7 @@ def test_an_amount_naming_another_party_is_never_stored_at_a_step_about_a_differ
     named = next(k for k, ws in parsing.ABOUT_WORDS.items() if word in ws)
     text = form.format(w=word, n=n)
     for step in STEPS:
-        if step.about and named in parsing.ABOUT_OTHERS[step.about]:
+        if step.about and named in parsing.ABOUT_OTHERS.get(step.about, ()):
             result = outcome(step, text)
             assert result[0] == "error" and result[1] == "error.other_subject", (step.key, text, result)
 
@@ -766,3 +794,79 @@ def test_another_persons_cover_is_never_stored_as_the_clients(n, word, product, 
     text = form.format(w=word, p=product, n=n)
     for step in AMOUNTS_STEPS:
         assert outcome(step, text)[:2] == ("error", "error.amounts_self_only"), (step.key, text, outcome(step, text))
+
+
+# --- an amount named as another item: asked back, never stored ------------------
+
+from tests.test_parsing import topical  # noqa: E402  (the steps as the lead will declare them)
+
+TOPICAL = [topical(s) for s in MONEY_STEPS]
+TOPIC_OF = {s.key: parsing.money_topic(s.words, s.about) for s in TOPICAL}
+ITEM_FORMS = ["{w}{n}万", "{w}大概{n}万", "{w}有{n}万", "{w}是{n}元", "{n}万({w})", "{w}还有{n}万", "{w}每月{n}",
+              "每年{w}{n}万", "没有{w}", "{w}{n}"]
+
+
+@FAST
+@given(st.integers(1, 10**6), st.sampled_from(sorted(parsing.ITEM_WORDS)), st.data(), st.sampled_from(ITEM_FORMS))
+def test_an_amount_named_as_another_item_is_never_stored(n, item, data, form):
+    word = data.draw(st.sampled_from(parsing.ITEM_WORDS[item]))
+    text = form.format(w=word, n=n)
+    for step in TOPICAL:
+        topic = TOPIC_OF[step.key]
+        assert topic is not None, step.key  # every money step has its topic (TOPIC_ABOUT)
+        if item in parsing.MONEY_TOPICS[topic]:
+            continue
+        result = outcome(step, text)
+        assert result[:2] == ("error", "error.other_item"), (step.key, text, result)
+
+
+@FAST
+@given(st.integers(1, 10**4), st.sampled_from(sorted(parsing.ITEM_WORDS)), st.data(), st.sampled_from(ITEM_FORMS))
+def test_an_amount_named_as_the_questions_own_item_is_read_as_without_it(n, item, data, form):
+    # An item that fits says nothing the number does not: the outcome is the one without the word
+    # (年薪40万 at an income is 40万 a year; 房贷还有150万 at the mortgage 150万).
+    word = data.draw(st.sampled_from(parsing.ITEM_WORDS[item]))
+    assume(not any(p in word for p in ("年", "月", "有")))  # a word that also says a period, or 有, changes the reading
+    text = form.format(w=word, n=n)
+    bare = form.format(w="", n=n)
+    assume(bare.strip() and not bare.startswith("没有"))
+    for step in TOPICAL:
+        if item in parsing.MONEY_TOPICS[TOPIC_OF[step.key]]:
+            result = outcome(step, text)
+            assert result[:2] == outcome(step, bare)[:2], (step.key, text, bare, result)
+
+
+def test_money_vocabulary_is_no_item():
+    # 万/元/每月/年/税后/到手/大概/差不多/一共/没有…: the words of an amount itself name no item.
+    items = {w for ws in parsing.ITEM_WORDS.values() for w in ws}
+    for tag in ("cur", "approx", "zero", "pretax", "neg", "foreign"):
+        assert not items & set(parsing.MONEY_WORDS[tag]), tag
+    assert not items & {"万", "元", "每月", "每年", "年", "月", "税后", "到手", "大概", "差不多", "一共", "总共", "家庭", "我"}
+    for step in TOPICAL:
+        for text in ("30万", "每月2万", "大概30万", "差不多30万", "一共30万", "税后30万", "30万元", "人民币30万"):
+            assert outcome(step, text)[1] != "error.other_item", (step.key, text)
+
+
+# --- a bracketed remark that changes the count of children ----------------------
+
+TWIN_WORDS = {"双胞胎": 2, "龙凤胎": 2, "三胞胎": 3, "一对双胞胎": 2, "一对龙凤胎": 2}
+
+
+@FAST
+@given(st.integers(0, 30), st.sampled_from(sorted(TWIN_WORDS)), BRACKETS, st.sampled_from(["", "是", "都是"]),
+       st.sampled_from(["", " "]), st.sampled_from(["", "老二", "小的"]), st.integers(31, 40))
+def test_a_twins_remark_in_brackets_counts_the_children(age, word, brackets, lead, space, label, older):
+    text = f"{label}{age}岁{space}{brackets[0]}{lead}{word}{brackets[1]}"
+    n = TWIN_WORDS[word]
+    assert outcome(BY_KEY["children"], text) == ("ok", [age] * n), text
+    if label:  # after another child: that child, then the twins
+        both = f"老大{older}岁,{text}"
+        assert outcome(BY_KEY["children"], both) == ("ok", [older] + [age] * n), both
+
+
+@FAST
+@given(st.integers(0, 30), st.sampled_from(["两个", "俩", "两个孩子", "是双胞胎吗", "双胞胎之一", "其实是龙凤胎",
+                                             "一儿一女", "三胞胎中的一个", "2个"]), BRACKETS)
+def test_a_remark_that_may_change_the_count_is_never_dropped(age, remark, brackets):
+    text = f"{age}岁{brackets[0]}{remark}{brackets[1]}"
+    assert outcome(BY_KEY["children"], text)[0] == "error", text

@@ -557,3 +557,21 @@ async def test_on_telegram_restart_after_a_result_asks_and_summary_keeps_the_res
     # The restarted interview's consent button works.
     ok = await bot.press(ALICE, "同意")
     assert ok and "出生日期" in ok[-1]["text"]
+
+
+async def test_a_default_beside_keep_has_its_own_button_and_takes_the_default(driver):
+    # The engine offers 跳过 (the default) beside 保持 when both fit
+    # (Question.also_default); the presenter draws it and it takes the default.
+    from flows.engine import Question
+    from flows.messages import msg
+
+    from bot.callbacks import TakeDefault, decode
+    from bot.presenter import question
+    q = Question(step="family_income", text=msg("ask.family_income"), kind="money", section=None, remaining=3,
+                 default=msg("value.text", text="55万"), keeps_previous=True,
+                 also_default=msg("value.text", text="50万"), turn=7)
+    out = question(q, driver.renderer)
+    labels = [b.label for row in out.buttons for b in row]
+    assert "保持:55万" in labels and "跳过(默认:50万)" in labels
+    pressed = next(b for row in out.buttons for b in row if b.label == "跳过(默认:50万)")
+    assert decode(pressed.data) == TakeDefault(7, "family_income")
