@@ -293,7 +293,7 @@ DIAGNOSIS = Flow(
             Step("age", "ask.parent_age", "whole", S_FAMILY, min=30, max=115, age=True, check=_check_parent_age,
                  hint="hint.parent_age"),
             Step("support", "ask.parent_support", "money", S_FAMILY, min=0, max=MAX_YEARLY, default=0,
-                 period="year", hint="hint.parent_support"),
+                 period="year", hint="hint.parent_support", about="parent_support"),
         ), single_suffix=".one"),
         # 5.3 保险需求分析
         Step("income", "ask.income", "money", S_NEEDS, min=0, max=MAX_YEARLY, quick=True, period="year",
@@ -305,17 +305,18 @@ DIAGNOSIS = Flow(
              # an amount that now breaks its check is taken back by the re-check instead.
              confirm_after=("marital", "income", "spouse_income")),
         Step("living_expenses", "ask.living_expenses", "money", S_NEEDS, min=1000, max=MAX_YEARLY, quick=True,
-             period="year", hint="hint.living_expenses", maybe_monthly=_may_be_monthly_expenses),
+             period="year", hint="hint.living_expenses", maybe_monthly=_may_be_monthly_expenses,
+             about="living_expenses"),
         Step("mortgage", "ask.mortgage", "money", S_NEEDS, min=0, max=MAX_ASSET, default=0, quick=True,
              hint="hint.mortgage", words="home_loan"),
         Step("other_debts", "ask.other_debts", "money", S_NEEDS, min=0, max=MAX_ASSET, default=0,
-             hint="hint.other_debts"),
+             hint="hint.other_debts", about="other_debts"),
         Step("debt_payment", "ask.debt_payment", "money", S_NEEDS, min=0, max=MAX_MONTHLY, default=0,
-             period="month", hint="hint.debt_payment"),
+             period="month", hint="hint.debt_payment", about="debt_payment"),
         Repeat("child", "children", (
             # Quick depth takes the assumed amount per young child (listed in the summary).
             Step("education", "ask.child_education", "money", S_NEEDS, min=0, max=MAX_ASSET,
-                 default=_default_education, hint="hint.child_education"),
+                 default=_default_education, hint="hint.child_education", about="education"),
             # Each child named by their age (5岁的孩子); twins of one age by which of them.
         ), single_suffix=".one", item_param="age", same_suffix=".same"),
         Step("support_years", "ask.support_years", "whole", S_NEEDS, min=0, max=60, default=_default_support_years,
@@ -326,25 +327,26 @@ DIAGNOSIS = Flow(
              default=lambda a, ctx: ctx.assumptions.retirement_age, words="retired", about="self",
              hint="hint.retirement_age"),
         Step("retirement_spending", "ask.retirement_spending", "money", S_NEEDS, min=0, max=MAX_MONTHLY,
-             period="month", default=_default_retirement_spending, hint="hint.retirement_spending"),
+             period="month", default=_default_retirement_spending, hint="hint.retirement_spending",
+             about="retirement_spending"),
         Step("pension", "ask.pension", "money", S_NEEDS, min=0, max=MAX_MONTHLY, period="month", default=0,
-             hint="hint.pension"),
+             hint="hint.pension", about="pension"),
         # 5.4 已备费用的扣减: savings, life and critical-illness cover in one answer
         Step("resources", "ask.resources", "amounts", S_HAVE, min=0, max=MAX_ASSET, parts=RESOURCES, quick=True,
              default=_default_resources, hint="hint.resources", labels={"none": "choice.no_resources"}),
         Step("other_assets", "ask.other_assets", "money", S_HAVE, min=0, max=MAX_ASSET, default=0,
-             hint="hint.other_assets"),
+             hint="hint.other_assets", about="other_assets"),
         # Full depth only: unknown at quick depth, where the result recommends 百万医疗.
         Step("social_medical", "ask.social_medical", "yes_no", S_HAVE, default=False),
         Step("million_medical", "ask.million_medical", "yes_no", S_HAVE, default=False),
         Step("retirement_savings", "ask.retirement_savings", "money", S_HAVE, min=0, max=MAX_ASSET, default=0,
-             hint="hint.retirement_savings"),
+             hint="hint.retirement_savings", about="retirement_savings"),
         # 5.6 重要性排序
         Step("priorities", "ask.priorities", "ranking", S_RANK, choices=PRIORITY_CHOICES, default=list(PRIORITY_CHOICES),
              hint="hint.ranking"),
         # 5.7 了解客户预算 (0 is an answer: no budget yet)
         Step("budget", "ask.budget", "money", S_BUDGET, min=0, max=MAX_YEARLY, quick=True, period="year",
-             hint="hint.budget"),
+             hint="hint.budget", about="budget"),
         # 5.5 / 5.8 行动建议 / 结束语: after the summary
         Step("contact_ok", "ask.contact_ok", "yes_no", S_NEXT, quick=True, phase="closing", default=False),
         # When the advisor may call, and a number to call (optional: 不留电话, the

@@ -66,3 +66,24 @@ async def test_typing_an_items_label_at_the_edit_menu_picks_it(tmp_path):
         after = out.split("要修改哪一题?")[1]
         assert "没能看懂" not in after and after.count("您的出生日期是") == 1, typed
         assert "配偶的税后年收入" in after.split("您的出生日期是")[1]
+
+
+README_ANSWERS = ["1", "1988-06-15", "已婚", "12万", "5岁", "30万", "1.5万", "每月", "120万",
+                  "存款30万、寿险50万、重疾没有", "3万", "1", "3", "不留电话", "2", "quit"]
+
+
+async def test_the_readme_transcript_is_what_the_console_says(tmp_path):
+    # README shows a quick diagnosis made by the console (with a terminal, each
+    # answer line starts with the "> " prompt); it stays true.
+    from datetime import date
+    from pathlib import Path
+
+    readme = Path(__file__).resolve().parent.parent.joinpath("README.md").read_text(encoding="utf-8")
+    shown = readme.split("A quick diagnosis in the console", 1)[1].split("```text\n", 1)[1].split("\n```", 1)[0]
+    feed = iter(README_ANSWERS)
+    out = io.StringIO()
+    async with Storage(tmp_path / "readme.sqlite3") as storage:
+        driver = Driver(storage, today=lambda: date(2026, 11, 25))
+        await run_console(storage, driver, read=lambda: next(feed, None), write=out)
+    said = out.getvalue().rstrip()
+    assert shown.replace("\n> ", "\n") == said

@@ -993,8 +993,6 @@ def test_the_topic_of_a_money_step():
         money_topic(topic="salary")
 
 
-@pytest.mark.xfail(strict=True, reason="waits for the lead's lines in flows/diagnosis.py (about=<topic> on the money "
-                                       "steps in TOPIC_ABOUT); remove this mark once they are in")
 def test_every_money_step_names_its_topic():
     missing = [s.key for s in STEPS.values() if s.kind == "money" and money_topic(s.words, s.about) is None]
     assert not missing, missing

@@ -562,11 +562,10 @@ async def test_on_telegram_restart_after_a_result_asks_and_summary_keeps_the_res
 async def test_a_default_beside_keep_has_its_own_button_and_takes_the_default(driver):
     # The engine offers 跳过 (the default) beside 保持 when both fit
     # (Question.also_default); the presenter draws it and it takes the default.
-    from flows.engine import Question
-    from flows.messages import msg
-
     from bot.callbacks import TakeDefault, decode
     from bot.presenter import question
+    from flows.engine import Question
+    from flows.messages import msg
     q = Question(step="family_income", text=msg("ask.family_income"), kind="money", section=None, remaining=3,
                  default=msg("value.text", text="55万"), keeps_previous=True,
                  also_default=msg("value.text", text="50万"), turn=7)
