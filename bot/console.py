@@ -26,7 +26,6 @@ from .storage import Storage
 
 CONSOLE_USER_ID = 0  # Telegram user ids are positive, so this never collides
 QUIT_WORDS = {"quit", "exit", "q", "退出"}
-COMMAND_WORDS = ("back", "skip", "edit", "restart", "deepen", "summary", "mydata", "delete", "help", "start", "cancel")
 
 
 # Back and skip get letters, so that typing a number always means the number
@@ -101,7 +100,8 @@ async def run_console(storage: Storage, driver: Driver, read: Callable[[], str |
         text = line.strip()
         word = text.lstrip("/").lower()
         pressed = buttons.get(text.lower()) or card_keys.get(text.lower())
-        if pressed is None and word not in COMMAND_WORDS:
+        command = driver.routes.known(word)  # the command words: bot.routing
+        if pressed is None and not command:
             pressed = menu_pick(text, buttons, await _every_edit_item(driver, buttons))
         acted = False
         if pressed is not None:
@@ -109,7 +109,7 @@ async def run_console(storage: Storage, driver: Driver, read: Callable[[], str |
             acted = bool(outs)
             if not acted:  # an expired button: Telegram shows this as a toast
                 outs = [Outgoing(r.text("button.stale"))]
-        elif word in COMMAND_WORDS:
+        elif command:
             outs = await driver.command(CONSOLE_USER_ID, word)
         else:
             outs = await driver.text(CONSOLE_USER_ID, line)

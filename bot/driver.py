@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -15,10 +15,10 @@ from babel.dates import format_datetime
 
 from flows import engine
 from flows.assumptions import DEFAULT_ASSUMPTIONS, Assumptions
-from flows.diagnosis import DIAGNOSIS
 from flows.engine import Back, Deepen, Edit, Event, Resume, Skip, State
 from flows.flow import Context, Flow
 from flows.messages import Msg, msg
+from flows.registry import FLOWS, START
 
 from . import callbacks  # the result card's buttons: callbacks.ShowDetail, callbacks.CardAction
 from .callbacks import (
@@ -47,15 +47,13 @@ from .presenter import (
     result_card,
     section_of,
 )
+from .routing import CLIENT, TABLE, Refused, Role, Table
 from .storage import Storage
 
 CONSENT_SHOWN_MAX = 10_000
-SKIP_WORDS = {"跳过", "skip", "默认", "用默认", "保持"}
-BACK_WORDS = {"上一步", "返回", "back"}
 # /restart asks first once the client has answered more than this many
 # questions (consent not counted), and always after a result.
 RESTART_CONFIRM_AFTER = 2
-COMMANDS = ("start", "restart", "back", "skip", "edit", "deepen", "summary", "mydata", "delete", "help", "cancel")
 
 
 def figures_json(outcome) -> dict:
@@ -122,21 +120,38 @@ def _as_before_the_edit(flow: Flow, state: State) -> State:
 
 
 class Driver:
-    def __init__(self, storage: Storage, *, flow: Flow = DIAGNOSIS, assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+    def __init__(self, storage: Storage, *, flow: Flow | None = None, flows: Mapping[str, Flow] = FLOWS,
+                 assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
                  timezone: str = "Asia/Shanghai", language: str = "zh_CN",
-                 today: Callable[[], date] | None = None) -> None:
+                 today: Callable[[], date] | None = None, routes: Table = TABLE) -> None:
         self.storage = storage
-        self.flow = flow
+        self.routes = routes
+        self._features = self._feature_handlers()
+        missing = routes.features() - self._features.keys()
+        if missing:
+            raise ValueError(f"no handler for the feature commands {sorted(missing)}")
+        # The flow a newcomer starts (the registry's START unless given); an
+        # interview under way runs the flow its state names (``_flow_of``).
+        self.flow = flow or flows[START]
+        self.flows = {**flows, self.flow.name: self.flow}
         self.assumptions = assumptions
         self.tz = ZoneInfo(timezone)
         self.renderer = Renderer(language)
         self._today = today or (lambda: datetime.now(self.tz).date())
-        # Steps answered with a phone number (Telegram: a reply keyboard).
-        self._phone_steps = frozenset(s.key for s in flow.expand({}) if s.kind == "phone")
+        # Steps answered with a phone number (Telegram: a reply keyboard), per flow.
+        self._phone_steps_by_flow = {name: frozenset(s.key for s in f.expand({}) if s.kind == "phone")
+                                     for name, f in self.flows.items()}
         # Users shown the consent text who have not answered it yet. Nothing
         # is stored before consent, so this lives in memory; losing it (a
         # restart) only shows the consent text once more. Bounded.
         self._consent_shown: OrderedDict[int, None] = OrderedDict()
+
+    def _flow_of(self, state: State) -> Flow:
+        """The registered flow an interview runs (the one its state names)."""
+        return self.flows.get(state.flow, self.flow)
+
+    def _phone_steps(self, state: State) -> frozenset[str]:
+        return self._phone_steps_by_flow.get(state.flow, frozenset())
 
     def _shown_consent(self, user_id: int, shown: bool) -> None:
         if shown:
@@ -175,9 +190,9 @@ class Driver:
                 # A consent button, or text typed after the consent text was
                 # shown, answers it. Consent is given after reading what is
                 # collected: a first "好" (or even "同意") only opens with it.
-                state, reply = engine.handle(self.flow, state, event, ctx)
+                state, reply = engine.handle(self._flow_of(state), state, event, ctx)
         else:
-            state, reply = engine.handle(self.flow, session.state, event, ctx)
+            state, reply = engine.handle(self._flow_of(session.state), session.state, event, ctx)
         if reply.ignored:
             return []
         if session is None:  # the consent text is shown now (an ignored press showed nothing)
@@ -198,17 +213,18 @@ class Driver:
         one). ``state``: the state after the update, None after a deletion."""
         if session is None:
             return
-        answered = next((k for k in self._phone_steps if state is not None and k in state.answers
+        phone_steps = self._phone_steps(session.state)
+        answered = next((k for k in phone_steps if state is not None and k in state.answers
                          and k not in session.state.answers), None)
         if answered is not None:
             said = "closing.phone_saved" if state.answers[answered] else "closing.phone_skipped"
             outs.insert(0, Outgoing(self.renderer.text(said), remove_reply_keyboard=True))
-        if session.question_step not in self._phone_steps:
+        if session.question_step not in phone_steps:
             return  # no reply keyboard showing (or the console, which records no question)
         for out in outs:  # a reply keyboard is not an inline one: nothing to edit away
             if out.replaces == session.question_message_id:
                 out.replaces = None
-        now = engine.current_step(self.flow, state) if state is not None else None
+        now = engine.current_step(self._flow_of(state), state) if state is not None else None
         if answered is not None or (now is not None and now.key == session.question_step):
             return  # taken away by the line above, or still asked: its keyboard stays
         plain = next((out for out in outs if not out.buttons), None)
@@ -216,6 +232,12 @@ class Driver:
             plain = Outgoing(self.renderer.text("closing.phone_left"))
             outs.insert(0, plain)
         plain.remove_reply_keyboard = True
+
+    def _consented(self, state: State) -> bool:
+        """Whether the state's flow has its consent step answered yes (stamps
+        the consent time in storage, which names no step)."""
+        key = self._flow_of(state).consent_key
+        return key is not None and state.answers.get(key) is True
 
     async def _store(self, user_id: int, session, state: State, reply: engine.Reply, update_id: int | None) -> None:
         if state.status == "declined":
@@ -231,41 +253,52 @@ class Driver:
         removed = [k for k in before if k not in state.answers]
         figures = figures_json(reply.outcome) if reply.outcome is not None else None
         await self.storage.save_session(user_id, session.id if session else None, state, changed, removed, figures,
-                                        update_id)
+                                        update_id, consented=self._consented(state))
 
     # --- commands ------------------------------------------------------------
 
-    async def command(self, user_id: int, name: str, arg: str = "", update_id: int | None = None) -> list[Outgoing]:
-        name = name.lower()
-        if name == "start":
-            session = await self.storage.current_session(user_id)
-            if session is None or session.state.status == "declined":
-                return await self.handle(user_id, engine.Restart(), update_id)
-            if session.state.status == "done":
-                return self._say("done.hint")
-            if not session.state.answers:  # emptied by /restart: no answers to welcome back to
-                return await self.handle(user_id, Resume(), update_id)
-            return self._say("start.welcome_back") + await self.handle(user_id, Resume(), update_id)
-        if name == "restart":
-            return await self.restart(user_id, update_id)
-        if name == "back":
-            return await self.handle(user_id, Back(), update_id)
-        if name == "skip":
-            return await self.handle(user_id, Skip(), update_id)
-        if name == "edit":
-            return await self.handle(user_id, Edit(arg or None), update_id)
-        if name == "deepen":
-            return await self.handle(user_id, Deepen(), update_id)
-        if name == "summary":
-            return await self._summary_with_note(user_id)
-        if name == "mydata":
-            return await self.my_data(user_id)
-        if name == "delete":
-            return await self.confirm_delete(user_id)
-        if name == "cancel":
-            # Before consent (or after /delete) nothing is saved: don't say it is.
-            saved = await self.storage.current_session(user_id) is not None
-            return self._say("cancel.paused" if saved else "start.paused_nothing_saved")
+    async def command(self, user_id: int, name: str, arg: str = "", update_id: int | None = None,
+                      role: Role = CLIENT) -> list[Outgoing]:
+        """A command, routed by the table (``bot.routing``): a flow event goes
+        to the engine, a feature command to its handler; a command the role
+        may not use is refused politely; an unknown one shows the help."""
+        routed = self.routes.route(role, name)
+        if routed is None:
+            return self._say("help.text")
+        if isinstance(routed, Refused):
+            return self._say(routed.refusal)
+        if routed.event is not None:
+            return await self.handle(user_id, routed.event(arg if routed.takes_arg else ""), update_id)
+        return await self._features[routed.feature](user_id, arg if routed.takes_arg else "", update_id)
+
+    def _feature_handlers(self) -> dict[str, Callable[[int, str, int | None], Awaitable[list[Outgoing]]]]:
+        """The feature commands this driver runs, by the name their rows give."""
+        return {
+            "start": lambda user_id, arg, update_id: self._start(user_id, update_id),
+            "restart": lambda user_id, arg, update_id: self.restart(user_id, update_id),
+            "summary": lambda user_id, arg, update_id: self._summary_with_note(user_id),
+            "mydata": lambda user_id, arg, update_id: self.my_data(user_id),
+            "delete": lambda user_id, arg, update_id: self.confirm_delete(user_id),
+            "cancel": lambda user_id, arg, update_id: self._cancel(user_id),
+            "help": lambda user_id, arg, update_id: self._help(),
+        }
+
+    async def _start(self, user_id: int, update_id: int | None) -> list[Outgoing]:
+        session = await self.storage.current_session(user_id)
+        if session is None or session.state.status == "declined":
+            return await self.handle(user_id, engine.Restart(), update_id)
+        if session.state.status == "done":
+            return self._say("done.hint")
+        if not session.state.answers:  # emptied by /restart: no answers to welcome back to
+            return await self.handle(user_id, Resume(), update_id)
+        return self._say("start.welcome_back") + await self.handle(user_id, Resume(), update_id)
+
+    async def _cancel(self, user_id: int) -> list[Outgoing]:
+        # Before consent (or after /delete) nothing is saved: don't say it is.
+        saved = await self.storage.current_session(user_id) is not None
+        return self._say("cancel.paused" if saved else "start.paused_nothing_saved")
+
+    async def _help(self) -> list[Outgoing]:
         return self._say("help.text")
 
     async def latest_outcome(self, user_id: int):
@@ -285,7 +318,7 @@ class Driver:
         if session is None:
             return None, "none"
         ctx = self.context()
-        outcome = engine.conclusion(self.flow, session.state, ctx)
+        outcome = engine.conclusion(self._flow_of(session.state), session.state, ctx)
         if outcome is not None:
             return outcome, "current"
         # Rare (a command while no result is current): the database says
@@ -294,8 +327,9 @@ class Driver:
         for session_id, state in finished:
             if session_id == session.id:
                 state = session.state  # the cached copy is the stored one
-            outcome = (engine.conclusion(self.flow, state, ctx)
-                       or engine.conclusion(self.flow, _as_before_the_edit(self.flow, state), ctx))
+            flow = self._flow_of(state)
+            outcome = (engine.conclusion(flow, state, ctx)
+                       or engine.conclusion(flow, _as_before_the_edit(flow, state), ctx))
             if outcome is not None:
                 if session_id != session.id:
                     return outcome, "previous"
@@ -368,7 +402,7 @@ class Driver:
         blocks = [r.lines([msg("mydata.header"), msg("mydata.consent", at=consent_at)])]
         sessions = list(reversed(data["sessions"]))  # the newest (current) first
         for n, stored in enumerate(sessions):
-            items = engine.editable(self.flow, _with_stash(stored["state"]), self.context())
+            items = engine.editable(self._flow_of(stored["state"]), _with_stash(stored["state"]), self.context())
             if len(sessions) > 1 and items:
                 blocks.append(r.text("mydata.session_current" if n == 0 else "mydata.session_previous"))
             blocks += self._by_section(items)
@@ -427,11 +461,12 @@ class Driver:
         return outs
 
     async def text(self, user_id: int, text: str, update_id: int | None = None) -> list[Outgoing]:
-        """A typed message: the words for skip and back work like the buttons."""
+        """A typed message: the words for skip and back (the catalog's
+        ``words.skip``, ``words.back``) work like the buttons."""
         word = text.strip().lower()
-        if word in SKIP_WORDS:
+        if word in self.renderer.words("words.skip"):
             return await self.handle(user_id, Skip(), update_id)
-        if word in BACK_WORDS or text.strip() == self.renderer.text("ui.back"):
+        if word in self.renderer.words("words.back") or text.strip() == self.renderer.text("ui.back"):
             # ⬅️ 上一步 as text: the phone question's reply keyboard sends its label
             return await self.handle(user_id, Back(), update_id)
         return await self.handle(user_id, engine.Answer(text), update_id)
@@ -442,8 +477,8 @@ class Driver:
         answers the phone question only while that question is asked; it is
         never stored otherwise."""
         session = await self.storage.current_session(user_id)
-        step = engine.current_step(self.flow, session.state) if session is not None else None
-        if step is None or step.key not in self._phone_steps:
+        step = engine.current_step(self._flow_of(session.state), session.state) if session is not None else None
+        if step is None or step.key not in self._phone_steps(session.state):
             return self._say("closing.contact_unexpected")
         if phone is None:
             return self._say("closing.contact_not_own")
@@ -460,14 +495,16 @@ class Driver:
         if session is None or session.has_seen(update_id):
             return await self.handle(user_id, engine.Restart(), update_id)
         finished = await self._has_result(user_id, session)
-        answered = sum(1 for k in session.state.history if k not in (self.flow.consent_key, self.flow.depth_key))
+        flow = self._flow_of(session.state)
+        answered = sum(1 for k in session.state.history if k not in (flow.consent_key, flow.depth_key))
         if not finished and answered <= RESTART_CONFIRM_AFTER:
             return await self.handle(user_id, engine.Restart(), update_id)
         # The confirmation is a prompt of its own: a new turn, so every older
         # button (the question's, an earlier /delete or /restart prompt) has
         # expired; 取消 asks the question again.
         state = session.state.model_copy(update={"turn": session.state.turn + 1})
-        await self.storage.save_session(user_id, session.id, state, {}, [], None, update_id)
+        await self.storage.save_session(user_id, session.id, state, {}, [], None, update_id,
+                                        consented=self._consented(state))
         r = self.renderer
         buttons = [[Button(r.text("restart.yes"), RestartChoice(True, session.id, state.turn)),
                     Button(r.text("restart.no"), RestartChoice(False, session.id, state.turn))]]
@@ -491,8 +528,9 @@ class Driver:
         # A result is kept: the new interview is a new session row, the
         # finished one stays as it was (/summary shows it until the new one
         # has a result, which replaces it; see Storage.save_session).
-        state, reply = engine.handle(self.flow, session.state, engine.Restart(), self.context())
-        await self.storage.save_session(user_id, None, state, {}, [], None, update_id)
+        state, reply = engine.handle(self._flow_of(session.state), session.state, engine.Restart(), self.context())
+        await self.storage.save_session(user_id, None, state, {}, [], None, update_id,
+                                        consented=self._consented(state))
         outs = self._say("restart.started_keeping") + present(reply, self.renderer)
         _mark_superseded(session, engine.Restart(), outs)
         self._reply_keyboard(session, state, outs)
@@ -500,7 +538,7 @@ class Driver:
 
     async def _has_result(self, user_id: int, session) -> bool:
         """Whether this interview reached a result (one is stored for it)."""
-        if engine.conclusion(self.flow, session.state, self.context()) is not None:
+        if engine.conclusion(self._flow_of(session.state), session.state, self.context()) is not None:
             return True
         return any(sid == session.id for sid, _ in await self.storage.finished_sessions(user_id))
 
@@ -508,7 +546,9 @@ class Driver:
 
     async def edit_items(self, user_id: int) -> list[engine.EditItem]:
         session = await self.storage.current_session(user_id)
-        return engine.editable(self.flow, session.state, self.context()) if session is not None else []
+        if session is None:
+            return []
+        return engine.editable(self._flow_of(session.state), session.state, self.context())
 
     async def edit_menu_section(self, user_id: int, section: str) -> list[Outgoing]:
         """A press on the edit menu: one section's items, or the sections again."""

@@ -71,11 +71,21 @@ class Renderer:
         # Strict (tests): a message id missing from the catalog is an error,
         # not a symbolic key shown to a client.
         self._known = catalog_keys(language) if strict else None
+        self._words: dict[str, frozenset[str]] = {}
 
     def text(self, key: str) -> str:
         if self._known is not None and key not in self._known:
             raise KeyError(f"message id {key!r} is not in the {self.language} catalog")
         return self._t.gettext(key)
+
+    def words(self, key: str) -> frozenset[str]:
+        """Words the bot reads, listed in the catalog separated by "|"
+        (``words.skip`` = "跳过|skip|…"), lower case, for matching a typed
+        message stripped and lowered."""
+        found = self._words.get(key)
+        if found is None:
+            found = self._words[key] = frozenset(w.strip().lower() for w in self.text(key).split("|") if w.strip())
+        return found
 
     def __call__(self, m: Msg) -> str:
         template = self.text(m.key)

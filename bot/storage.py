@@ -116,6 +116,7 @@ class _SessionSave:
     removed: list[str]
     figures: dict | None
     update_id: int | None
+    consented: bool = False  # the flow's consent step is answered yes (the driver knows which step)
     done: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
@@ -351,7 +352,7 @@ class Storage:
 
     async def _insert_session(self, job: _SessionSave, now: str) -> int:
         # The first save of a user is the moment of consent: nothing is stored before it.
-        consent_at = now if job.state.answers.get("consent") is True else None
+        consent_at = now if job.consented else None
         await self.db.execute(
             "INSERT INTO clients (user_id, consent_at, created_at) VALUES (?, ?, ?) ON CONFLICT(user_id)"
             " DO UPDATE SET consent_at = COALESCE(clients.consent_at, excluded.consent_at)",
@@ -428,13 +429,16 @@ class Storage:
 
     async def save_session(self, user_id: int, session_id: int | None, state: State,
                            changed: dict[str, Any], removed: list[str], figures: dict | None = None,
-                           update_id: int | None = None) -> int:
+                           update_id: int | None = None, consented: bool = False) -> int:
         """Persist the state and the answers that changed, committed (with
         other chats' writes) before this returns; returns the session id (new
         on the first save, or when ``session_id`` is None: a new interview
         after a finished one). ``figures``: a result, stored; it replaces
-        the user's earlier interviews (their rows are deleted)."""
-        return await self._submit(_SessionSave(user_id, session_id, state, changed, removed, figures, update_id))
+        the user's earlier interviews (their rows are deleted). ``consented``:
+        the client has given consent (the flow's consent step, which the
+        driver knows): the user's first save stamps its time."""
+        return await self._submit(_SessionSave(user_id, session_id, state, changed, removed, figures, update_id,
+                                               consented))
 
     # --- delivery ------------------------------------------------------------
     # Each is one statement on the user's current session or client row; a

@@ -44,8 +44,10 @@ from flows.messages import msg
 
 from .callbacks import CardAction, ShowDetail, decode
 from .config import Settings
-from .driver import COMMANDS, Driver
+from .driver import Driver
+from .i18n import Renderer
 from .presenter import TELEGRAM_TEXT_LIMIT, Outgoing, pack
+from .routing import CLIENT, Role, Table
 from .storage import Storage
 
 log = logging.getLogger("diagbot")
@@ -53,7 +55,6 @@ log = logging.getLogger("diagbot")
 # The result card and its section picker are menus, pressed again and again:
 # their keyboard stays (a question's is replaced by the answer chosen).
 KEEPS_KEYBOARD = (ShowDetail, CardAction)
-MENU_COMMANDS = ("start", "back", "edit", "summary", "mydata", "delete", "restart", "help", "cancel")
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -208,9 +209,8 @@ class TelegramChannel:
         if text.startswith("/"):
             name, _, arg = text[1:].partition(" ")
             name = name.split("@", 1)[0].lower()
-            if name in COMMANDS:
-                outs = await self.driver.command(user.id, name, arg.strip() if name == "edit" else "",
-                                                 update.update_id)
+            if self.driver.routes.known(name):
+                outs = await self.driver.command(user.id, name, arg.strip(), update.update_id)
                 return f"command:{name}", await self.send(to, outs)
             await self._notice(to, "unknown.command")
             return "unknown_command", None
@@ -383,10 +383,16 @@ def build_application(settings: Settings, storage: Storage, *, request: BaseRequ
 
 async def _post_init(app: Application) -> None:
     r = app.bot_data["renderer"]
+    channel: TelegramChannel = app.bot_data["channel"]
     try:
-        await app.bot.set_my_commands([BotCommand(c, r.text(f"cmd.{c}")) for c in MENU_COMMANDS])
+        await app.bot.set_my_commands(menu_commands(channel.driver.routes, CLIENT, r))
     except TelegramError as err:  # the menu is a convenience; the bot works without it
         log.warning("could not set the command menu: %s", type(err).__name__)
+
+
+def menu_commands(table: Table, role: Role, r: Renderer) -> list[BotCommand]:
+    """Telegram's command menu for a role, from the dispatch table (``bot.routing``)."""
+    return [BotCommand(c.name, r.text(c.description)) for c in table.menu(role)]
 
 
 def quiet_library_loggers() -> None:

@@ -54,7 +54,8 @@ async def test_save_and_delete_touch_only_that_user(tmp_path):
     async with Storage(tmp_path / "s.sqlite3") as storage:
         for user in (1, 2):
             state = State(flow="diagnosis", answers={"consent": True, "income": 100 * user})
-            sid = await storage.save_session(user, None, state, dict(state.answers), [], update_id=10 * user)
+            sid = await storage.save_session(user, None, state, dict(state.answers), [], update_id=10 * user,
+                                             consented=True)
             state.answers["income"] = 111 * user
             await storage.save_session(user, sid, state, {"income": 111 * user}, [], figures={"a": 1})
         data = await storage.user_data(1)

@@ -1,0 +1,116 @@
+"""The one dispatch table: (role, command) → a flow event or a feature command.
+
+Every command is spelled here once. Telegram's command menu, the console's
+command words and the driver's accepted commands all read ``COMMANDS``; a new
+command (an advisor's ``/leads``, an admin's ``/invite``) is a new row, and
+the driver gets a handler for its feature.
+
+A row does one of two things:
+
+- ``event``: it is a navigation of the flow under way (``/back`` is the
+  engine's ``Back()``); the driver hands the event to the engine;
+- ``feature``: it names a feature command (``/summary``, ``/delete``…); the
+  driver runs its handler of that name.
+
+``roles``: who may use it. Anyone else is refused politely with the row's
+``refusal`` (a catalog id), never "unknown command": the command exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from flows.engine import Back, Deepen, Edit, Event, Skip
+
+Role = Literal["client", "advisor", "admin"]
+CLIENT: Role = "client"
+
+# What a flow-event row makes of the text after the command (/edit 收入).
+EventOf = Callable[[str], Event]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # as typed, without the slash; lower case
+    event: EventOf | None = None  # a flow event, or
+    feature: str | None = None  # a feature command: the name of the driver's handler
+    menu: bool = False  # shown in Telegram's command menu (for the roles that may use it)
+    roles: frozenset[Role] = frozenset({CLIENT})
+    takes_arg: bool = False  # the text after the command is passed on (/edit 收入)
+    refusal: str = "routing.refused"  # said to a role that may not use it
+
+    def __post_init__(self) -> None:
+        if (self.event is None) == (self.feature is None):
+            raise ValueError(f"/{self.name}: a command is either a flow event or a feature")
+
+    @property
+    def description(self) -> str:
+        """The catalog id of its menu description."""
+        return f"cmd.{self.name}"
+
+
+# In menu order: Telegram shows the menu rows in the order given.
+COMMANDS: tuple[Command, ...] = (
+    Command("start", feature="start", menu=True),
+    Command("back", event=lambda _: Back(), menu=True),
+    Command("edit", event=lambda arg: Edit(arg or None), menu=True, takes_arg=True),
+    Command("summary", feature="summary", menu=True),
+    Command("mydata", feature="mydata", menu=True),
+    Command("delete", feature="delete", menu=True),
+    Command("restart", feature="restart", menu=True),  # asks first once there is much to lose
+    Command("help", feature="help", menu=True),
+    Command("cancel", feature="cancel", menu=True),
+    Command("skip", event=lambda _: Skip()),
+    Command("deepen", event=lambda _: Deepen()),
+)
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A command that exists, used by a role it is not for."""
+
+    command: Command
+
+    @property
+    def refusal(self) -> str:
+        return self.command.refusal
+
+
+class Table:
+    """A dispatch table: the rows, looked up by name and role."""
+
+    def __init__(self, rows: Iterable[Command]) -> None:
+        self.rows = tuple(rows)
+        self._by_name = {c.name: c for c in self.rows}
+        if len(self._by_name) != len(self.rows):
+            raise ValueError("a command is spelled twice in the table")
+
+    def known(self, name: str) -> bool:
+        """Whether a command of this name exists (for any role)."""
+        return name.lower() in self._by_name
+
+    def route(self, role: Role, name: str) -> Command | Refused | None:
+        """The row for this command, Refused if the role may not use it, None if unknown."""
+        command = self._by_name.get(name.lower())
+        if command is None:
+            return None
+        return command if role in command.roles else Refused(command)
+
+    def names(self, role: Role | None = None) -> tuple[str, ...]:
+        """The commands a role may use (every command: None), in table order."""
+        return tuple(c.name for c in self.rows if role is None or role in c.roles)
+
+    def menu(self, role: Role) -> tuple[Command, ...]:
+        """Telegram's command menu for a role, in table order."""
+        return tuple(c for c in self.rows if c.menu and role in c.roles)
+
+    def features(self) -> frozenset[str]:
+        """The feature commands a driver must handle."""
+        return frozenset(c.feature for c in self.rows if c.feature is not None)
+
+
+TABLE = Table(COMMANDS)
+
+__all__ = ["CLIENT", "COMMANDS", "TABLE", "Command", "Refused", "Role", "Table"]
