@@ -7,6 +7,7 @@ contain ``|``). Telegram allows at most 64 bytes: ``encode`` refuses more.
 
     a|<turn>|<step>|<option>   Choose: answer the question with an option
     s|<turn>|<step>            SkipStep: take the default (or keep the earlier answer)
+    t|<turn>|<step>            TakeDefault: the default, offered beside 保持
     b|<turn>|<step>            GoBack: the previous question
     e|<key>                    EditAnswer: ask that question again
     d|<yes|no>|<session id>|<turn>

@@ -184,7 +184,11 @@ class Driver:
             # something else: it is not taken, and the question is sent again.
             event, resent = Resume(), True
         if session is None:
-            state, reply = engine.start(self.flow, ctx)
+            # Nothing is stored before consent, so the copies of the consent
+            # question shown so far are not counted: a button under any of
+            # them (the newest, after the text was shown again) answers it.
+            pressed = getattr(event, "turn", None)
+            state, reply = engine.start(self.flow, ctx, turn=max(0, pressed - 1) if pressed else 0)
             seen = getattr(event, "step", None) is not None or user_id in self._consent_shown
             if isinstance(event, engine.Answer) and seen:
                 # A consent button, or text typed after the consent text was
@@ -461,11 +465,14 @@ class Driver:
         return outs
 
     async def text(self, user_id: int, text: str, update_id: int | None = None) -> list[Outgoing]:
-        """A typed message: the words for skip and back (the catalog's
-        ``words.skip``, ``words.back``) work like the buttons."""
+        """A typed message: the words for keep, skip and back (the catalog's
+        ``words.keep``, ``words.skip``, ``words.back``) work like the buttons
+        保持, 跳过 and 上一步."""
         word = text.strip().lower()
-        if word in self.renderer.words("words.skip"):
+        if word in self.renderer.words("words.keep"):
             return await self.handle(user_id, Skip(), update_id)
+        if word in self.renderer.words("words.skip"):
+            return await self.handle(user_id, Skip(keep=False), update_id)
         if word in self.renderer.words("words.back") or text.strip() == self.renderer.text("ui.back"):
             # ⬅️ 上一步 as text: the phone question's reply keyboard sends its label
             return await self.handle(user_id, Back(), update_id)

@@ -62,7 +62,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("restart", feature="restart", menu=True),  # asks first once there is much to lose
     Command("help", feature="help", menu=True),
     Command("cancel", feature="cancel", menu=True),
-    Command("skip", event=lambda _: Skip()),
+    Command("skip", event=lambda _: Skip(keep=False)),  # the default, as 跳过 (保持 is its own button)
     Command("deepen", event=lambda _: Deepen()),
 )
 

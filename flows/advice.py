@@ -32,7 +32,7 @@ class Advice:
 
 def ranked(o: Outcome) -> bool:
     """Whether the client ranked their concerns (the step was answered, not defaulted)."""
-    return "priorities" not in {key for key, _, _ in o.assumed}
+    return o.profile.ranked  # one source of truth: the calculation reads it too
 
 
 def risk_rank(priorities: tuple[str, ...]) -> dict[str, int]:
@@ -59,7 +59,10 @@ def life_advice(o: Outcome) -> Advice:
     d = o.diagnosis
     # The term covers the years the family depends on the income; with none, no term is said.
     term = d.support_years if d.support_years > 0 else None
-    return Advice("life", COVER["life"], d.life.c, term_years=term, why=f"life.{d.support_years_basis}")
+    # No term, whatever the basis (a 0 set by the client, or by the dependants default): the
+    # reason without a term, so no "保障期至少  年" with an empty figure.
+    why = f"life.{d.support_years_basis}" if term is not None else "life.nobody"
+    return Advice("life", COVER["life"], d.life.c, term_years=term, why=why)
 
 
 def retirement_advice(o: Outcome) -> Advice:

@@ -214,10 +214,12 @@ PRIORITY_ACCOUNT = {"income": "income", "legacy": "income", "health": "health",
 INSURANCE_ACCOUNTS = ("income", "health", "annuity")
 
 
-def fit_order(priorities: tuple[str, ...]) -> tuple[str, ...]:
+def fit_order(priorities: tuple[str, ...], medical_missing: bool = False) -> tuple[str, ...]:
     """The three insurance accounts in the order of the client's ranking; an
-    account no ranked concern names comes after, in the seed's order."""
-    order: list[str] = []
+    account no ranked concern names comes after, in the seed's order. When
+    百万医疗 is missing the health account comes first whatever the ranking,
+    as it does in 先补什么 (domain.md: medical missing first)."""
+    order: list[str] = ["health"] if medical_missing else []
     for concern in priorities:
         key = PRIORITY_ACCOUNT.get(concern)
         if key and key not in order:
@@ -318,7 +320,7 @@ def diagnose(p: Profile, a: Assumptions) -> Diagnosis:
     insurance_min = sum((acc.low for acc in accounts[:3]), ZERO)
     needed = needed_accounts(p, life, critical_illness, retirement, medical_missing)
     needed_min = sum((acc.low for acc in accounts[:3] if acc.key in needed), ZERO)
-    order = (fit_order(p.priorities) if p.ranked
+    order = (fit_order(p.priorities, medical_missing) if p.ranked
              else gap_order(life, critical_illness, retirement, medical_missing))
     fit: tuple[Allotment, ...] = ()
     if p.budget is not None and p.budget < insurance_min:

@@ -322,7 +322,10 @@ DIAGNOSIS = Flow(
         Step("support_years", "ask.support_years", "whole", S_NEEDS, min=0, max=60, default=_default_support_years,
              prompts=((_has_children, "ask.support_years.children"),
                       (lambda a: _married(a) or _parents_counted(a), "ask.support_years.dependants")),
-             hint="hint.support_years"),
+             hint="hint.support_years",
+             # Answered for the family as it was: a change of who depends on
+             # the client asks it again (保持 offered).
+             confirm_after=("children", "marital", "parents_count", "support_end_age")),
         Step("retirement_age", "ask.retirement_age", "whole", S_NEEDS, min=40, max=80,
              default=lambda a, ctx: ctx.assumptions.retirement_age, words="retired", about="self",
              hint="hint.retirement_age"),

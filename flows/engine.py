@@ -471,6 +471,10 @@ def _read_ages(text: str, today: date, count: int | None) -> parsing.Parsed:
     except parsing.ParseError as err:
         if err.message.key == AGES_NEEDED:
             raise Incomplete(err.message, err.message.params["n"]) from None
+        if count is None and err.message.key == AGES_MISMATCH:
+            # 两个孩子,5岁: the count stays said, so the next reply (7岁) is
+            # read against it too, never taken as the only child.
+            raise Incomplete(err.message, err.message.params["count"]) from None
         if count is None:
             raise
         if err.message.key == "error.ages_needed_any":  # 有孩子: still the count said
@@ -479,7 +483,11 @@ def _read_ages(text: str, today: date, count: int | None) -> parsing.Parsed:
             return parsing.parse_ages(_after_count(count, text), today)
         except parsing.ParseError:
             raise err from None
-    if count is None or not alone.value or len(alone.value) == count or _says_count(text, today):
+    if count is not None and not alone.value:
+        # 没有 / 0 right after 两个孩子 contradicts it: asked again, never
+        # taken as no children (back forgets the count).
+        raise Incomplete(msg(AGES_MISMATCH, count=count, ages=0), count)
+    if count is None or len(alone.value) == count or _says_count(text, today):
         return alone
     try:
         return parsing.parse_ages(_after_count(count, text), today)
@@ -637,11 +645,23 @@ def handle(flow: Flow, state: State, event: Event, ctx: Context) -> tuple[State,
         return state, Reply(notes=[msg("done.hint")])
 
     if isinstance(event, Skip):
-        if event.keep and _keepable(flow, state, step, ctx):  # "keep": the earlier answer stands
+        default = step.default_value(state.answers, ctx) if step.has_default else None
+        keepable = _keepable(flow, state, step, ctx)
+        if keepable and (event.keep or default is None or _problem(step, default, state.answers, ctx) is not None):
+            # 保持: the earlier answer stands; so it does for 跳过 when the
+            # default cannot be taken (none, or one its rules refuse).
             return _record(flow, state, step, state.stash[step.key], ctx, Reply())
-        if not step.has_default or step.default_value(state.answers, ctx) is None:
-            # No default, or one that cannot be worked out from the answers so far.
+        if default is None:
+            # No default, or one that cannot be worked out from the answers so
+            # far: refused, and nothing remembered is forgotten.
+            state.period_unclear = {k: v for k, v in unclear.items() if k == step.key}
+            state.partial = {k: v for k, v in partial.items() if k == step.key}
             return state, Reply(notes=[msg("error.no_default")], question=_question(flow, state, step, ctx))
+        given = partial.get(step.key)
+        if isinstance(given, dict) and isinstance(default, dict):
+            # Part of a compound answer was given (存款60万): skipping takes the
+            # default for the rest only, never throws away what was said.
+            return _record(flow, state, step, {**default, **given}, ctx, Reply())
         return _record(flow, state, step, None, ctx, Reply(), skipped=True)
 
     try:

@@ -26,6 +26,8 @@ def outcome_of(p: calc.Profile, *, name: str = "", quick: bool = False, assumed=
     (or (key, value) pairs) of the defaulted steps."""
     pairs = [(k, "") if isinstance(k, str) else k for k in assumed]
     shown = tuple((k, msg(f"label.{k}"), msg("value.text", text=str(v))) for k, v in pairs)
+    # As build_profile does: the client ranked unless the priorities step took its default.
+    p = replace(p, ranked="priorities" not in {k for k, _ in pairs})
     return Outcome(profile=p, diagnosis=calc.diagnose(p, a), assumptions=a, assumed=shown, name=name, quick=quick)
 
 

@@ -234,7 +234,7 @@ def test_a_short_budget_shows_the_fitted_split_in_one_line_and_why_an_account_ge
 def test_the_quick_family_short_budget():
     card = card_text(QUICK_OUTCOME).splitlines()
     assert card[-2:] == ["💰 预算 10万/年,低于建议的最低 11万/年,先这样分:",
-                         "   收入保障 2.75万 · 健康保障 2.75万 · 年金 4.5万"]
+                         "   健康保障 2.75万 · 收入保障 2.75万 · 年金 4.5万"]  # 先补什么 order
     assert "预算低于建议金额,按「先补什么」的顺序分配(您没有给关注点排序):" in detail_text(QUICK_OUTCOME, "accounts")
 
 

@@ -81,8 +81,29 @@ def test_what_was_read_in_part_goes_with_the_next_event_that_acts_and_survives_a
     assert new.answers["resources"] == resources(600_000, 0, 0)
     moved, _ = go(stored, Back())  # another event: forgotten
     assert moved.partial == {}
-    skipped, _ = go(stored, Skip())  # the default, all 0
-    assert skipped.partial == {} and "resources" in skipped.skipped
+    # 跳过 takes the default for the rest only: what was said is kept.
+    skipped, _ = go(stored, Skip())
+    assert skipped.partial == {} and skipped.answers["resources"] == resources(600_000, 0, 0)
+
+
+def test_a_refused_skip_forgets_nothing_remembered():
+    # The children's ages have no default: 跳过 is refused, and the count said stays.
+    state, _, _, _ = interview(AT_CHILDREN)
+    asked, _ = go(state, Answer("两个孩子"))
+    assert asked.partial
+    refused, reply = go(asked, Skip())
+    assert [n.key for n in reply.notes] == ["error.no_default"] and refused.partial == asked.partial
+
+
+def test_a_refused_skip_keeps_the_amount_asked_back():
+    state, reply, _, _ = interview(["是", "1990-05-01", "未婚", "没有", "30万"])
+    assert reply.question.step == "living_expenses"
+    asked, _ = go(state, Answer("1.5万"))
+    assert asked.period_unclear == {"living_expenses": 15_000}
+    refused, reply = go(asked, Skip())
+    assert [n.key for n in reply.notes] == ["error.no_default"] and refused.period_unclear == asked.period_unclear
+    taken, _ = go(refused, Answer("每月"))
+    assert taken.answers["living_expenses"] == 180_000
 
 
 def test_an_edit_of_the_amounts_remembers_a_part_too():
@@ -107,9 +128,12 @@ def test_a_count_of_children_said_first_must_be_matched_by_the_ages_that_follow(
     assert new.answers["children"] == [5, 3] and new.partial == {}
     for reply_text, ages in (("5岁、3岁", [5, 3]), ("都5岁", [5, 5]), ("双胞胎4岁", [4, 4]),
                              # a reply that says a count itself replaces it
-                             ("一个孩子,5岁", [5]), ("三个孩子,1岁、2岁、3岁", [1, 2, 3]), ("没有", [])):
+                             ("一个孩子,5岁", [5]), ("三个孩子,1岁、2岁、3岁", [1, 2, 3])):
         new, reply = go(asked, Answer(reply_text))
         assert not reply.rejected and new.answers["children"] == ages, reply_text
+    for contradiction in ("没有", "0"):  # right after 两个孩子: asked again, never taken as none
+        new, reply = go(asked, Answer(contradiction))
+        assert reply.rejected and "children" not in new.answers and new.partial == {"children": 2}
     again, reply = go(asked, Answer("三个孩子"))
     assert reply.notes[0] == msg("error.ages_needed", n=3) and again.partial == {"children": 3}
     _, reply = go(again, Answer("5岁、3岁"))
@@ -296,3 +320,18 @@ def test_the_depth_skipped_to_its_default_then_deepened_is_answered_not_skipped(
     state, reply = go(state, Deepen())
     assert state.answers["depth"] == "full" and "depth" not in state.skipped
     assert engine.invariant_violations(DIAGNOSIS, state, CTX) == []
+
+
+def test_support_years_typed_for_a_family_are_asked_again_when_the_children_change():
+    # Found: 19 years typed at full depth (youngest child 3) stayed after the
+    # children were edited to none: the card still said 19 years.
+    from flows.engine import Deepen
+    state, _, _, _ = interview(["是", "1990-05-01", "已婚", "0", "3岁", "20万", "10万", "0", "没有", "1万"])
+    state, reply = go(state, Deepen())
+    while reply.question.step != "support_years":
+        state, reply = go(state, Skip())
+    state, reply = go(state, Answer("19"))
+    state, reply = go(state, Edit("children"), Answer("没有"))
+    keys = [n.key for n in reply.notes]
+    assert "support_years" not in state.answers and "recheck.confirm" in keys
+    assert reply.question.step == "support_years" and reply.question.keeps_previous

@@ -133,7 +133,8 @@ async def test_an_advisor_only_command_is_refused_politely_to_a_client(tmp_path)
 
 
 def test_the_catalog_lists_the_skip_and_back_words():
-    assert {"跳过", "skip", "默认", "用默认", "保持"} == ZH.words("words.skip")
+    assert {"跳过", "skip", "默认", "用默认"} == ZH.words("words.skip")
+    assert "保持" in ZH.words("words.keep")  # 保持 keeps the earlier answer; 跳过 takes the default
     assert {"上一步", "返回", "back"} == ZH.words("words.back")
 
 

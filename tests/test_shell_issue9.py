@@ -241,7 +241,7 @@ async def test_summary_while_a_changed_count_waits_for_a_new_answer_says_so(driv
     await driver.storage.save_session(1, session.id, state, {}, [required])
     assert engine.conclusion(DIAGNOSIS, state, driver.context()) is None
     said = await driver.command(1, "summary")
-    assert len(said) == 1 and "改完后" in said[0].text and "还没有诊断结果" not in said[0].text
+    assert len(said) == 1 and "答完当前的问题后" in said[0].text and "还没有诊断结果" not in said[0].text
 
 
 # --- 2. the console's goodbye ---------------------------------------------------------
@@ -574,3 +574,34 @@ async def test_a_default_beside_keep_has_its_own_button_and_takes_the_default(dr
     assert "保持:55万" in labels and "跳过(默认:50万)" in labels
     pressed = next(b for row in out.buttons for b in row if b.label == "跳过(默认:50万)")
     assert decode(pressed.data) == TakeDefault(7, "family_income")
+
+
+# --- found by the second hostile test ------------------------------------------------
+
+
+async def test_the_consent_button_of_a_consent_question_asked_again_works(driver):
+    # Found: /start, 你好 (the consent text again), then 同意 on the newest
+    # copy said "这个按钮已经失效": nothing is stored before consent, so the
+    # copies shown were not counted.
+    await driver.command(5, "start")
+    again = await driver.text(5, "你好")
+    newest = next(b for o in again for row in o.buttons for b in row if b.label.startswith("同意"))
+    answered = await driver.button(5, newest.data)
+    assert answered and answered[-1].question_step == "birth_date"
+    assert (await driver.storage.current_session(5)).state.answers["consent"] is True
+
+
+@pytest.mark.parametrize("then", ["7岁", "0", "没有"])
+async def test_a_count_with_too_few_ages_is_never_taken_as_fewer_children(driver, then):
+    # Found: 两个孩子 5岁 (refused: 2 children, 1 age), then 7岁 stored one
+    # child of 7; 两个孩子 then 0 / 没有 stored none.
+    await driver.command(6, "start")
+    for text in ("1", "1990-05-01", "已婚", "15万", "两个孩子 5岁"):
+        await driver.text(6, text)
+    replies = await driver.text(6, then)
+    state = (await driver.storage.current_session(6)).state
+    assert "children" not in state.answers
+    assert replies[-1].question_step == "children" and "2 个孩子" in replies[-1].text
+    # The ages of both, in one reply, are taken.
+    await driver.text(6, "5岁和7岁")
+    assert (await driver.storage.current_session(6)).state.answers["children"] == [5, 7]
