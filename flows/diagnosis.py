@@ -349,7 +349,7 @@ DIAGNOSIS = Flow(
              hint="hint.ranking"),
         # 5.7 了解客户预算 (0 is an answer: no budget yet)
         Step("budget", "ask.budget", "money", S_BUDGET, min=0, max=MAX_YEARLY, quick=True, period="year",
-             hint="hint.budget", about="budget"),
+             hint="hint.budget", about="budget", words="no_budget"),
         # 5.5 / 5.8 行动建议 / 结束语: after the summary
         Step("contact_ok", "ask.contact_ok", "yes_no", S_NEXT, quick=True, phase="closing", default=False),
         # When the advisor may call, and a number to call (optional: 不留电话, the

@@ -128,9 +128,9 @@ _TRAD = str.maketrans(TRADITIONAL)
 
 # Words that may surround an amount, by what they say.
 MONEY_WORDS: dict[str, tuple[str, ...]] = {
-    "month": ("每个月", "每月", "一个月", "个月", "月薪", "月供", "月入", "月收入", "月工资", "月均", "月",
+    "month": ("每个月", "每月", "按月", "一个月", "个月", "月薪", "月供", "月入", "月收入", "月工资", "月均", "月",
               "/月", "/mo", "/month", "per month", "a month"),
-    "year": ("每年", "一年", "年薪", "年入", "年收入", "年均", "全年", "年", "/年", "/yr", "/year", "per year",
+    "year": ("每年", "按年", "一年", "年薪", "年入", "年收入", "年均", "全年", "年", "/年", "/yr", "/year", "per year",
              "a year"),
     "cur": ("¥", "人民币", "rmb", "cny", "块钱", "块", "元", "圆", "yuan"),
     # Another currency: asked again in 人民币, never converted or taken as yuan.
@@ -320,6 +320,9 @@ STEP_WORDS: dict[str, dict[str, int | str]] = {
     "school_end": {"高中毕业": 18, "高中": 18, "成年": 18, "十八岁成年": 18, "大专毕业": 21, "大专": 21,
                    "大学毕业": 22, "大学": 22, "本科毕业": 22, "本科": 22, "研究生毕业": 25, "研究生": 25,
                    "硕士毕业": 25, "硕士": 25, "博士毕业": 28, "博士": 28},
+    # A budget: none planned yet (the question's own example: 暂不安排就写 0).
+    "no_budget": {w: 0 for w in ("暂不安排", "不安排", "暂时不安排", "先不安排", "还没安排", "没有安排", "没安排",
+                                 "没有预算", "没预算", "暂无预算", "不打算安排", "暂不考虑", "先不考虑")},
     # A retirement age for someone already retired: the age they retired at.
     "retired": {w: "error.already_retired" for w in ("已经退休", "已退休", "退休了", "早就退休", "早退休",
                                                      "已经退了", "退休在家")},

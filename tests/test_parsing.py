@@ -1017,3 +1017,16 @@ def test_which_is_which_still_for_amounts_without_labels():
     assert rejected("resources", "60万") == "error.amounts_which"
     assert parse_amounts("60万 50万 20万", ("savings", "life_cover", "ci_cover")).value == {
         "savings": 600_000, "life_cover": 500_000, "ci_cover": 200_000}
+
+
+@pytest.mark.parametrize("text", ["暂不安排", "暂时不安排", "没有预算", "先不安排吧"])
+def test_no_budget_in_words_is_a_budget_of_zero(text):
+    # Found: the budget question's own example says 暂不安排就写 0, and 暂不安排 was not understood.
+    assert answer("budget", text).value == 0
+
+
+def test_by_the_month_is_a_period_and_a_reply_to_monthly_or_yearly():
+    # Found: 按月 was not taken as a reply to 每月还是每年?
+    assert answer("living_expenses", "按月1.5万").value == 180_000
+    assert answer("living_expenses", "按月", unclear=15_000).value == 180_000
+    assert answer("living_expenses", "按年", unclear=15_000).value == 15_000
