@@ -11,6 +11,7 @@ from typing import TextIO
 from .callbacks import (
     DETAIL_MENU,
     CardAction,
+    Choose,
     DeleteChoice,
     EditAnswer,
     EditSection,
@@ -130,6 +131,20 @@ async def run_console(storage: Storage, driver: Driver, read: Callable[[], str |
             before_prompt = {}
             if deleted:
                 card_keys.clear()
+        elif _answered_last(outs, buttons) and await _interview_done(storage):
+            # The last question answered: its keys are spent; a number typed
+            # now is a message (the bot says the diagnosis is complete).
+            buttons = {}
+
+
+def _answered_last(outs: list[Outgoing], buttons: dict[str, Button]) -> bool:
+    """A reply with nothing to press after a question's keys were showing."""
+    return bool(outs) and any(isinstance(b.press, (Choose, SkipStep, GoBack)) for b in buttons.values())
+
+
+async def _interview_done(storage: Storage) -> bool:
+    session = await storage.current_session(CONSOLE_USER_ID)
+    return session is not None and session.state.status == "done"
 
 
 async def _goodbye(storage: Storage) -> str:

@@ -91,3 +91,12 @@ async def test_summary_between_a_confirmation_and_its_answer_keeps_the_confirmat
     after = out.split("先补什么")[-1]
     assert "什么时间联系" not in after  # the contact question was not answered by that 1
     assert "还剩约" in after  # the restart was confirmed: the new interview asks its first question
+
+
+async def test_after_the_last_question_a_number_is_a_message_not_an_expired_button(tmp_path):
+    # Found: once the closing questions were answered, 1 / 2 / s / b said
+    # "这个按钮已经失效" though nothing was asked any more.
+    from tests.test_console import QUICK, run
+    out = await run(tmp_path / "d.sqlite3", QUICK + ["2", "2", "1"])
+    after = out.split("诊断已完成")[-1]
+    assert "失效" not in after and "诊断已经完成" in after
