@@ -4,11 +4,9 @@ through it; there is no per-question code anywhere in the shell."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -16,7 +14,7 @@ from babel.dates import format_datetime
 from flows import engine
 from flows.assumptions import DEFAULT_ASSUMPTIONS, Assumptions
 from flows.engine import Back, Deepen, Edit, Event, Resume, Skip, State
-from flows.flow import Context, Flow
+from flows.flow import Context, Flow, Report
 from flows.messages import Msg, msg
 from flows.registry import FLOWS, START
 
@@ -56,24 +54,10 @@ CONSENT_SHOWN_MAX = 10_000
 RESTART_CONFIRM_AFTER = 2
 
 
-def figures_json(outcome) -> dict:
-    """The outcome's figures as JSON-ready data (Decimal as strings)."""
-    return {"diagnosis": _plain(outcome.diagnosis), "profile": _plain(outcome.profile),
-            "assumptions": outcome.assumptions.model_dump(mode="json")}
-
-
-def _plain(value):
-    """Dataclasses, tuples and Decimals as JSON values; a direct walk, several
-    times cheaper than ``dataclasses.asdict`` and a JSON round trip."""
-    if dataclasses.is_dataclass(value):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    return value
+def figures_json(report: Report | None, outcome) -> dict | None:
+    """The outcome's figures as JSON-ready data, as its flow's report gives
+    them (None: no outcome, or a flow without a report)."""
+    return report.figures(outcome) if report is not None and outcome is not None else None
 
 
 def _typed(event: Event) -> bool:
@@ -204,7 +188,7 @@ class Driver:
         if resent:
             reply.notes.insert(0, msg("delivery.resent"))
         await self._store(user_id, session, state, reply, update_id)
-        outs = present(reply, self.renderer)
+        outs = present(reply, self._flow_of(state).report, self.renderer)
         _mark_superseded(session, event, outs)
         self._reply_keyboard(session, state, outs)
         return outs
@@ -255,7 +239,7 @@ class Driver:
             return  # a bad answer, a repeated question: nothing to write
         changed = {k: v for k, v in state.answers.items() if before.get(k, object()) != v}
         removed = [k for k in before if k not in state.answers]
-        figures = figures_json(reply.outcome) if reply.outcome is not None else None
+        figures = figures_json(self._flow_of(state).report, reply.outcome)
         await self.storage.save_session(user_id, session.id if session else None, state, changed, removed, figures,
                                         update_id, consented=self._consented(state))
 
@@ -312,19 +296,21 @@ class Driver:
         interview's, until the new one has its own."""
         return (await self._find_outcome(user_id))[0]
 
-    async def _find_outcome(self, user_id: int) -> tuple[object | None, str]:
-        """The result and where it comes from: "current", "before_edit" (the
+    async def _find_outcome(self, user_id: int) -> tuple[object | None, str, Report | None]:
+        """The result, where it comes from and how its flow shows it (the
+        flow's report). Where: "current", "before_edit" (the
         current interview, an answer being changed), "updating" (the current
         interview, a question it had taken by default being asked), "previous" (an earlier
         interview), "editing" (none: the current one had a result but the
         change in progress leaves none to show) or "none"."""
         session = await self.storage.current_session(user_id)
         if session is None:
-            return None, "none"
+            return None, "none", None
         ctx = self.context()
-        outcome = engine.conclusion(self._flow_of(session.state), session.state, ctx)
+        flow = self._flow_of(session.state)
+        outcome = engine.conclusion(flow, session.state, ctx)
         if outcome is not None:
-            return outcome, "current"
+            return outcome, "current", flow.report
         # Rare (a command while no result is current): the database says
         # which interviews reached a result.
         finished = await self.storage.finished_sessions(user_id)
@@ -336,17 +322,17 @@ class Driver:
                        or engine.conclusion(flow, _as_before_the_edit(flow, state), ctx))
             if outcome is not None:
                 if session_id != session.id:
-                    return outcome, "previous"
+                    return outcome, "previous", flow.report
                 # An answer taken back waits in the stash: an edit. Otherwise
                 # a question is being asked that the result took by default
                 # (a full diagnosis after the quick one, a skipped answer edited).
-                return outcome, "before_edit" if state.stash else "updating"
-        return None, "editing" if any(sid == session.id for sid, _ in finished) else "none"
+                return outcome, "before_edit" if state.stash else "updating", flow.report
+        return None, "editing" if any(sid == session.id for sid, _ in finished) else "none", None
 
     async def _summary_with_note(self, user_id: int) -> list[Outgoing]:
         """/summary, with one line first when the result shown is not the
         current interview's (an answer is being changed; an earlier interview's)."""
-        _, source = await self._find_outcome(user_id)
+        _, source, _ = await self._find_outcome(user_id)
         if source == "editing":
             return self._say("edit.summary_unavailable")
         note = {"before_edit": "edit.summary_before_edit", "updating": "summary.updating",
@@ -361,27 +347,27 @@ class Driver:
 
     async def summary(self, user_id: int) -> list[Outgoing]:
         """The result card (the same as after the last answer)."""
-        outcome = await self.latest_outcome(user_id)
-        if outcome is None:
+        outcome, _, report = await self._find_outcome(user_id)
+        if outcome is None or report is None:
             # An interview under way: go on with it; nothing stored: start one.
             started = await self.storage.current_session(user_id) is not None
             return self._say("summary.none" if started else "summary.none_start")
-        return [result_card(outcome, self.renderer)]
+        return [result_card(report, outcome, self.renderer)]
 
     async def detail(self, user_id: int, section: str, figures: str) -> list[Outgoing]:
         """A press of 查看计算明细 or one of its sections: always the client's
         *current* result, said to be updated when the card showed older figures."""
-        outcome = await self.latest_outcome(user_id)
-        if outcome is None:
+        outcome, _, report = await self._find_outcome(user_id)
+        if outcome is None or report is None:
             return await self._no_result(user_id)
-        outs = detail_messages(outcome, section, self.renderer)
-        if figures != figures_mark(outcome):
+        outs = detail_messages(report, outcome, section, self.renderer)
+        if figures != figures_mark(report, outcome):
             outs[0].text = f"{self.renderer.text('detail.updated')}\n\n{outs[0].text}"
         return outs
 
     async def card_action(self, user_id: int, action: str, update_id: int | None = None) -> list[Outgoing]:
         """A card's 修改答案 / 完整诊断: /edit, /deepen — while there is a result to change."""
-        outcome, source = await self._find_outcome(user_id)
+        outcome, source, _ = await self._find_outcome(user_id)
         if outcome is None:
             return await self._no_result(user_id)
         if source == "previous":
@@ -538,7 +524,7 @@ class Driver:
         state, reply = engine.handle(self._flow_of(session.state), session.state, engine.Restart(), self.context())
         await self.storage.save_session(user_id, None, state, {}, [], None, update_id,
                                         consented=self._consented(state))
-        outs = self._say("restart.started_keeping") + present(reply, self.renderer)
+        outs = self._say("restart.started_keeping") + present(reply, self._flow_of(state).report, self.renderer)
         _mark_superseded(session, engine.Restart(), outs)
         self._reply_keyboard(session, state, outs)
         return outs

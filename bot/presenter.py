@@ -8,12 +8,11 @@ tap, is recognized by the engine and ignored.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
 from flows.engine import EditItem, Question, Reply
+from flows.flow import Report
 from flows.messages import msg
-from flows.summary import ALL, SECTIONS, card_lines, detail_blocks, summary_blocks
 
 from . import callbacks  # the result card's buttons: callbacks.ShowDetail, callbacks.CardAction
 from .callbacks import (
@@ -62,17 +61,19 @@ class Outgoing:
 CLOSING_NOTES = "done."
 
 
-def present(reply: Reply, r: Renderer, limit: int = TELEGRAM_TEXT_LIMIT) -> list[Outgoing]:
+def present(reply: Reply, report: Report | None, r: Renderer, limit: int = TELEGRAM_TEXT_LIMIT) -> list[Outgoing]:
+    """``report``: how the outcome of the reply's flow is shown (None: the
+    flow has no card; its notes are said all the same)."""
     out: list[Outgoing] = []
     notes = r.lines(reply.notes) if reply.notes else ""
-    if reply.outcome is not None:
+    if reply.outcome is not None and report is not None:
         # Notes about the answer (a re-check, a conversion) come before the
         # card; the closing ones ("诊断已完成…") after it.
         before = [n for n in reply.notes if not n.key.startswith(CLOSING_NOTES)]
         after = [n for n in reply.notes if n.key.startswith(CLOSING_NOTES)]
         if before:
             out.append(Outgoing(r.lines(before)))
-        out.append(result_card(reply.outcome, r))
+        out.append(result_card(report, reply.outcome, r))
         notes = r.lines(after) if after else ""
     if reply.edit_menu is not None:
         out.append(edit_menu(reply.edit_menu, r))
@@ -88,60 +89,62 @@ def present(reply: Reply, r: Renderer, limit: int = TELEGRAM_TEXT_LIMIT) -> list
     return out
 
 
-def summary_texts(outcome, r: Renderer, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
+def summary_texts(report: Report, outcome, r: Renderer, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
     """The full breakdown (查看计算明细 → 全部), packed into as few messages
     as fit the limit, never splitting a block (a risk's breakdown stays
     together) unless one block alone is over the limit, in which case it is
     split between lines."""
-    blocks = [r.lines(block) for block in summary_blocks(outcome)]
+    blocks = [r.lines(block) for block in report.full(outcome)]
     return pack(blocks, limit)
 
 
 # --- the result card and its detail ---------------------------------------------
 
 
-def figures_mark(outcome) -> str:
+def figures_mark(report: Report, outcome) -> str:
     """A short fingerprint of a result's figures, carried by the card's detail
     buttons: a press on an old card can tell that the result has changed."""
-    return hashlib.sha256(repr((outcome.profile, outcome.diagnosis)).encode()).hexdigest()[:10]
+    return report.fingerprint(outcome)
 
 
-def card_actions(outcome, r: Renderer) -> list[Button]:
-    """修改答案 (as /edit) and, after a quick diagnosis, 完整诊断 (as /deepen)."""
+def card_actions(report: Report, outcome, r: Renderer) -> list[Button]:
+    """修改答案 (as /edit) and, where the report offers it (after a quick
+    diagnosis), 完整诊断 (as /deepen)."""
     actions = [Button(r.text("card.button.edit"), callbacks.CardAction("edit"))]
-    if outcome.quick:
+    if report.offers_deepen(outcome):
         actions.append(Button(r.text("card.button.deepen"), callbacks.CardAction("deepen")))
     return actions
 
 
-def result_card(outcome, r: Renderer) -> Outgoing:
-    """The result on one screen, with 查看计算明细 / 修改答案 / 完整诊断 (quick only)."""
-    detail = Button(r.text("card.button.detail"), callbacks.ShowDetail(figures_mark(outcome), callbacks.DETAIL_MENU))
-    return Outgoing(r.lines(card_lines(outcome)), [[detail], card_actions(outcome, r)])
+def result_card(report: Report, outcome, r: Renderer) -> Outgoing:
+    """The result on one screen, with 查看计算明细 / 修改答案 / 完整诊断 (where offered)."""
+    detail = Button(r.text("card.button.detail"),
+                    callbacks.ShowDetail(figures_mark(report, outcome), callbacks.DETAIL_MENU))
+    return Outgoing(r.lines(report.card(outcome)), [[detail], card_actions(report, outcome, r)])
 
 
-DETAIL_ROWS = (SECTIONS[:3], SECTIONS[3:], (ALL,))  # 寿险 重疾 养老 / 四大账户 财务健康 假设 / 全部
+def detail_buttons(report: Report, outcome, r: Renderer) -> list[list[Button]]:
+    """The section picker, in the report's rows."""
+    mark = figures_mark(report, outcome)
+    return [[Button(r.text(f"detail.section.{s}"), callbacks.ShowDetail(mark, s)) for s in row]
+            for row in report.sections]
 
 
-def detail_buttons(outcome, r: Renderer) -> list[list[Button]]:
-    mark = figures_mark(outcome)
-    return [[Button(r.text(f"detail.section.{s}"), callbacks.ShowDetail(mark, s)) for s in row] for row in DETAIL_ROWS]
-
-
-def detail_menu(outcome, r: Renderer) -> Outgoing:
+def detail_menu(report: Report, outcome, r: Renderer) -> Outgoing:
     """The section picker; the card's other buttons come along (in Telegram a
     pressed card loses its keyboard)."""
-    return Outgoing(r.text("detail.pick"), detail_buttons(outcome, r) + [card_actions(outcome, r)])
+    return Outgoing(r.text("detail.pick"), detail_buttons(report, outcome, r) + [card_actions(report, outcome, r)])
 
 
-def detail_messages(outcome, section: str, r: Renderer, limit: int = TELEGRAM_TEXT_LIMIT) -> list[Outgoing]:
+def detail_messages(report: Report, outcome, section: str, r: Renderer,
+                    limit: int = TELEGRAM_TEXT_LIMIT) -> list[Outgoing]:
     """One section of the breakdown (or all of it), the section picker under
     the last message so the next section is one tap away."""
     if section == callbacks.DETAIL_MENU:
-        return [detail_menu(outcome, r)]
-    texts = pack([r.lines(block) for block in detail_blocks(outcome, section)], limit)
+        return [detail_menu(report, outcome, r)]
+    texts = pack([r.lines(block) for block in report.detail(outcome, section)], limit)
     outs = [Outgoing(t) for t in texts]
-    outs[-1].buttons = detail_buttons(outcome, r)
+    outs[-1].buttons = detail_buttons(report, outcome, r)
     return outs
 
 

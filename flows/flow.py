@@ -135,6 +135,30 @@ Item = Step | Repeat
 
 
 @dataclass(frozen=True)
+class Report:
+    """How a flow's outcome is shown and kept. The shell (presenter, driver,
+    storage) asks these and never reads an outcome itself; ``outcome`` is
+    whatever the flow's ``conclude`` returns."""
+
+    # The result on one screen.
+    card: Callable[[Any], list[Msg]]
+    # The breakdown's section ids, in the rows of the section picker (a
+    # button's label is the message "detail.section.<id>").
+    sections: tuple[tuple[str, ...], ...]
+    # One section's breakdown as blocks (a block is never split between two messages).
+    detail: Callable[[Any, str], list[list[Msg]]]
+    # The whole breakdown, as blocks.
+    full: Callable[[Any], list[list[Msg]]]
+    # Whether the card offers the fuller interview (a deepen).
+    offers_deepen: Callable[[Any], bool]
+    # The outcome's figures as JSON-ready data, kept with the interview.
+    figures: Callable[[Any], dict[str, Any]]
+    # A short fingerprint of the figures, carried by the card's detail
+    # buttons: a press on an old card can tell that the result has changed.
+    fingerprint: Callable[[Any], str]
+
+
+@dataclass(frozen=True)
 class Flow:
     name: str
     items: tuple[Item, ...]
@@ -152,6 +176,9 @@ class Flow:
     # (the engine applies it to every state it is given), so an interview in
     # progress, or a finished one's result, survives a new version.
     upgrade: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    # How the outcome is shown (the card, the detail) and kept; None: the
+    # flow's outcome has no card (its notes are still said).
+    report: Report | None = None
 
     @property
     def repeats(self) -> tuple[Repeat, ...]:

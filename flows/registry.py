@@ -7,10 +7,17 @@ A new conversation is a ``Flow`` and a line here; the driver runs it.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from types import MappingProxyType
 
-from .diagnosis import DIAGNOSIS
+from . import diagnosis
+from .diagnosis_report import REPORT
 from .flow import Flow
+
+# The diagnosis with its report attached here: ``flows.summary`` (the report's
+# card and breakdown) imports ``flows.diagnosis``, so the flow cannot name it
+# itself. Run this one, not ``flows.diagnosis.DIAGNOSIS`` (which has no card).
+DIAGNOSIS = replace(diagnosis.DIAGNOSIS, report=REPORT)
 
 FLOWS: Mapping[str, Flow] = MappingProxyType({DIAGNOSIS.name: DIAGNOSIS})
 START = DIAGNOSIS.name

@@ -16,6 +16,7 @@ from bot.driver import Driver
 from bot.presenter import detail_messages, figures_mark, result_card, summary_texts
 from bot.storage import Storage
 from flows import calc
+from flows.diagnosis_report import REPORT
 from flows.engine import Deepen, Edit
 from flows.summary import ALL, CARD_MAX_LINES, SECTIONS, card_lines, detail_blocks
 from tests.helpers import TODAY, ZH
@@ -26,7 +27,7 @@ QUICK_OUTCOME = outcome_of(QUICK_FAMILY, quick=True, assumed=QUICK_ASSUMED)
 
 
 def card_text(o) -> str:
-    return result_card(o, ZH).text
+    return result_card(REPORT, o, ZH).text
 
 
 def detail_text(o, section: str = ALL) -> str:
@@ -131,7 +132,7 @@ WANG_REWORDED = {
 
 
 def test_the_detail_all_shows_every_line_of_the_old_summary():
-    shown = lines("\n\n".join(summary_texts(WANG_OUTCOME, ZH)))
+    shown = lines("\n\n".join(summary_texts(REPORT, WANG_OUTCOME, ZH)))
     assert shown == lines(detail_text(WANG_OUTCOME))
     for line in WANG_SUMMARY_BEFORE:
         for expected in WANG_REWORDED.get(line, [line]):
@@ -196,13 +197,13 @@ def test_a_childless_client_reads_nothing_about_children():
 
 
 def test_the_quick_card_is_marked_and_offers_the_full_diagnosis():
-    card = result_card(QUICK_OUTCOME, ZH)
+    card = result_card(REPORT, QUICK_OUTCOME, ZH)
     assert card.text.splitlines()[0] == "📋 您的保险需求诊断 · 快速诊断(部分按默认值估算)"
     assert "医疗:百万医疗 未确认" in card.text
     assert "1. 百万医疗险:" in card.text  # not confirmed: first
     labels = [b.label for row in card.buttons for b in row]
     assert labels == ["🔍 查看计算明细", "✏️ 修改答案", "📝 完整诊断"]
-    assert "📝 完整诊断" not in [b.label for row in result_card(WANG_OUTCOME, ZH).buttons for b in row]
+    assert "📝 完整诊断" not in [b.label for row in result_card(REPORT, WANG_OUTCOME, ZH).buttons for b in row]
 
 
 # --- the budget -------------------------------------------------------------------------
@@ -253,17 +254,17 @@ def test_everything_covered_is_said_warmly_with_a_review_instead_of_products():
 def test_the_card_buttons_are_typed_callback_data_within_64_bytes():
     prefixes = [kind.prefix for kind in callbacks.KINDS.values()]
     assert len(prefixes) == len(set(prefixes))
-    card = result_card(QUICK_OUTCOME, ZH)
-    menu = detail_messages(QUICK_OUTCOME, callbacks.DETAIL_MENU, ZH)[0]
+    card = result_card(REPORT, QUICK_OUTCOME, ZH)
+    menu = detail_messages(REPORT, QUICK_OUTCOME, callbacks.DETAIL_MENU, ZH)[0]
     for b in [b for row in card.buttons + menu.buttons for b in row]:
         assert len(b.data.encode()) <= 64 and callbacks.decode(b.data) == b.press
-    assert callbacks.decode(card.buttons[0][0].data) == callbacks.ShowDetail(figures_mark(QUICK_OUTCOME), "menu")
+    assert callbacks.decode(card.buttons[0][0].data) == callbacks.ShowDetail(figures_mark(REPORT, QUICK_OUTCOME), "menu")
     picked = [b.label for row in menu.buttons for b in row]
     assert picked == ["寿险", "重疾", "养老", "四大账户", "财务健康", "假设", "全部", "✏️ 修改答案", "📝 完整诊断"]
 
 
 def test_a_section_message_carries_the_section_picker():
-    outs = detail_messages(WANG_OUTCOME, "ci", ZH)
+    outs = detail_messages(REPORT, WANG_OUTCOME, "ci", ZH)
     assert len(outs) == 1 and outs[0].text.startswith("二、重大疾病")
     assert [b.label for row in outs[0].buttons for b in row][:7] == ["寿险", "重疾", "养老", "四大账户", "财务健康",
                                                                      "假设", "全部"]
@@ -277,7 +278,7 @@ async def driver_with(tmp_path, outcome):
         return outcome
 
     async def find(user_id):
-        return outcome, "current" if outcome is not None else "none"
+        return (outcome, "current", REPORT) if outcome is not None else (None, "none", None)
 
     driver.latest_outcome = latest
     driver._find_outcome = find
@@ -297,7 +298,7 @@ async def test_summary_is_the_card_and_a_detail_press_shows_the_current_result(t
 
 
 async def test_a_press_on_an_old_card_shows_the_new_result_and_says_it_changed(tmp_path):
-    old = callbacks.ShowDetail(figures_mark(QUICK_OUTCOME), "life").encode()
+    old = callbacks.ShowDetail(figures_mark(REPORT, QUICK_OUTCOME), "life").encode()
     storage, driver = await driver_with(tmp_path, WANG_OUTCOME)
     async with storage:
         [shown] = await driver.button(1, old)
@@ -347,6 +348,6 @@ def test_any_card_fits_renders_and_every_amount_is_in_the_detail(o):
         assert sum("预算" in line for line in card.splitlines()) == 1
         assert "(建议" not in detail
     # Unranked or ranked, a card's detail buttons encode.
-    for row in result_card(o, ZH).buttons:
+    for row in result_card(REPORT, o, ZH).buttons:
         for b in row:
             assert callbacks.decode(b.data) == b.press

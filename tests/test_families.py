@@ -4,6 +4,7 @@ figures computed by hand (the arithmetic is in the comments; 万 = 10,000)."""
 from decimal import Decimal
 
 from bot.presenter import summary_texts
+from flows.diagnosis_report import REPORT
 from tests.helpers import DEEPEN, SKIP, ZH, interview
 
 W = Decimal(10_000)
@@ -103,7 +104,7 @@ def test_retired_widow():
     assert ratio(d, "saving").value is None and ratio(d, "debt_service").value is None
     assert ratio(d, "solvency").value == 1
     assert d.tier == 2  # 40 + 10 = 50万
-    text = "\n".join(summary_texts(o, ZH))
+    text = "\n".join(summary_texts(REPORT, o, ZH))
     assert "您已 68 岁,按剩余 17 年计算" in text and "节余比例:家庭收入为 0,无法计算" in text
 
 
@@ -157,7 +158,7 @@ def test_quick_budget_below_the_insurance_accounts():
     assert ratio(d, "liquidity").value == 5 and ratio(d, "liquidity").reading == "ok"
     assert ratio(d, "saving").value == Decimal("0.6") and ratio(d, "saving").reading == "ok"
     assert ratio(d, "solvency") is None and ratio(d, "debt_service") is None  # not asked in quick
-    text = "\n".join(summary_texts(o, ZH))
+    text = "\n".join(summary_texts(REPORT, o, ZH))
     for line in ("(快速诊断", "家庭税后年收入 → 30万/年", "退休后每月生活费 → ¥7,000/月", "8岁孩子的教育金 → 30万",
                  "1. 家庭健康保障账户:1万(建议 1.5万)", "/deepen"):
         assert line in text, line

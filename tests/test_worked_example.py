@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from bot.presenter import result_card, summary_texts
+from flows.diagnosis_report import REPORT
 from tests.helpers import SKIP, ZH, interview
 
 # 王先生, 35 on 2026-11-23, married; spouse 33 earning 15万; one child of 5;
@@ -46,7 +47,7 @@ def test_worked_example_figures():
 
 def test_worked_example_summary_reads_in_chinese():
     _, _, outcome, _ = interview(WANG)
-    text = "\n\n".join(summary_texts(outcome, ZH))
+    text = "\n\n".join(summary_texts(REPORT, outcome, ZH))
     for expected in ("📋 王先生的保险需求诊断", "缺口 C = A − B = 651万 − 110万 = 541万",
                      "家庭生活费 20万/年 × 17 年 = 340万", "其中第1位老人:2万/年 × 23 年",
                      "缺口 C = A − B = 150万 − 20万 = 130万",
@@ -61,7 +62,7 @@ def test_worked_example_summary_reads_in_chinese():
 def test_worked_example_card_names_what_to_fill_first():
     # The reply after the last answer: one screen; the breakdown is one tap away.
     _, _, outcome, _ = interview(WANG)
-    card = result_card(outcome, ZH)
+    card = result_card(REPORT, outcome, ZH)
     lines = card.text.splitlines()
     assert len(lines) <= 15
     assert lines[0] == "📋 王先生的保险需求诊断"
