@@ -116,7 +116,10 @@ class Driver:
             raise ValueError(f"no handler for the feature commands {sorted(missing)}")
         # The flow a newcomer starts (the registry's START unless given); an
         # interview under way runs the flow its state names (``_flow_of``).
-        self.flow = flow or flows[START]
+        # A flow object of a registered name is the registered one (which the
+        # registry completes, e.g. with its Report): never a flow without its
+        # result card because an incomplete object of the same name was given.
+        self.flow = flows.get(flow.name, flow) if flow is not None else flows[START]
         self.flows = {**flows, self.flow.name: self.flow}
         self.assumptions = assumptions
         self.tz = ZoneInfo(timezone)

@@ -136,3 +136,12 @@ async def test_a_flow_without_a_report_finishes_with_its_notes_and_no_card(tmp_p
         assert await storage.db.execute_fetchall("SELECT figures FROM results") == []
         summary = await driver.command(1, "summary")
         assert summary and "toy" not in summary[0].text
+
+
+async def test_a_driver_given_the_unregistered_diagnosis_object_runs_the_registered_one(tmp_path):
+    # flows.diagnosis.DIAGNOSIS has no Report (the registry attaches it): a
+    # driver given it by mistake still shows the card.
+    from flows import diagnosis, registry
+    async with Storage(tmp_path / "r.sqlite3") as storage:
+        driver = Driver(storage, flow=diagnosis.DIAGNOSIS, today=lambda: TODAY)
+        assert driver.flow is registry.DIAGNOSIS and driver.flow.report is not None
