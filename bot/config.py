@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 _TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+_BOT_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 
 
 class Settings(BaseSettings):
@@ -27,6 +28,10 @@ class Settings(BaseSettings):
     tz: str = "Asia/Shanghai"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     language: str = "zh_CN"
+    # Telegram user ids of the admins, comma-separated in the environment.
+    admin_user_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    # The bot's @username without the @: referral and invitation links need it.
+    bot_username: str | None = None
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -61,6 +66,36 @@ class Settings(BaseSettings):
             have = ", ".join(sorted(p.name for p in catalogs.iterdir() if p.is_dir()))
             raise ValueError(f"no catalog for {v!r} under locales/ (have: {have})")
         return v
+
+    @field_validator("admin_user_ids", mode="before")
+    @classmethod
+    def _admins(cls, v: object) -> object:
+        if v is None:
+            return ()
+        items = v.split(",") if isinstance(v, str) else v
+        if not isinstance(items, (list, tuple, set)):
+            raise ValueError("must be Telegram user ids separated by commas, e.g. 123456789,987654321")
+        ids = []
+        for item in items:
+            text = str(item).strip()
+            if not text:
+                continue
+            if not text.isascii() or not text.isdigit() or int(text) <= 0:
+                raise ValueError(f"{text!r} is not a Telegram user id (a positive whole number);"
+                                 " separate ids with commas, e.g. 123456789,987654321")
+            ids.append(int(text))
+        return tuple(ids)
+
+    @field_validator("bot_username", mode="before")
+    @classmethod
+    def _bot_username(cls, v: object) -> object:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            return None
+        text = v.strip().removeprefix("@") if isinstance(v, str) else v
+        if not isinstance(text, str) or not _BOT_USERNAME.match(text):
+            raise ValueError("must be the bot's username without @ (4–32 characters: a letter, then letters, digits or _),"
+                             " e.g. diagbot_demo_bot")
+        return text
 
     @field_validator("log_level", mode="before")
     @classmethod

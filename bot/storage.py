@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import secrets
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -79,6 +80,21 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE sessions ADD COLUMN undelivered_turn INTEGER;
     ALTER TABLE clients ADD COLUMN unreachable_since INTEGER;
     """,
+    # 4: advisors (added on the command line or, later, by invitation). The
+    # referral token is opaque and random, kept across a removal and a
+    # re-adding; a removed advisor stays as a row (their leads are kept).
+    """
+    CREATE TABLE advisors (
+        telegram_user_id INTEGER PRIMARY KEY,
+        name             TEXT NOT NULL,
+        company          TEXT,
+        phone            TEXT,
+        referral_token   TEXT NOT NULL UNIQUE,
+        active           INTEGER NOT NULL DEFAULT 1,
+        created_at       TEXT NOT NULL,
+        removed_at       TEXT
+    );
+    """,
 )
 
 
@@ -102,6 +118,26 @@ class Session:
     def undelivered(self) -> bool:
         """The current question never reached the client."""
         return self.state.status == "active" and self.undelivered_turn == self.state.turn
+
+
+@dataclass(frozen=True)
+class Advisor:
+    telegram_user_id: int
+    name: str
+    company: str | None
+    phone: str | None
+    referral_token: str  # the opaque deep-link payload of their referral link
+    active: bool
+    created_at: str
+    removed_at: str | None
+
+
+_ADVISOR_COLUMNS = "telegram_user_id, name, company, phone, referral_token, active, created_at, removed_at"
+
+
+def _advisor(row: tuple) -> Advisor:
+    user_id, name, company, phone, token, active, created_at, removed_at = row
+    return Advisor(user_id, name, company, phone, token, bool(active), created_at, removed_at)
 
 
 @dataclass
@@ -517,3 +553,56 @@ class Storage:
         ], checkpoint=True))
         self._unreachable.discard(user_id)
         self._sessions.pop(user_id, None)
+
+    # --- advisors ------------------------------------------------------------
+    # No cache: every read asks the database, so a bot that is running sees an
+    # advisor added from the command line (another process) at once.
+
+    async def add_advisor(self, user_id: int, name: str, company: str | None = None,
+                          phone: str | None = None) -> Advisor:
+        """Add an advisor with a new random referral token, or update one
+        already known: the name, and the company and phone when given; a
+        removed advisor is active again. The token never changes."""
+        now = _now()
+        for _ in range(3):  # a token that is already taken (about never) is drawn again
+            token = secrets.token_urlsafe(12)
+            try:
+                await self._write([(
+                    f"INSERT INTO advisors ({_ADVISOR_COLUMNS}) VALUES (?, ?, ?, ?, ?, 1, ?, NULL)"
+                    " ON CONFLICT(telegram_user_id) DO UPDATE SET name = excluded.name,"
+                    " company = COALESCE(excluded.company, advisors.company),"
+                    " phone = COALESCE(excluded.phone, advisors.phone), active = 1, removed_at = NULL",
+                    (user_id, name, company, phone, token, now))])
+                break
+            except aiosqlite.IntegrityError:
+                continue
+        advisor = await self.advisor(user_id)
+        assert advisor is not None
+        return advisor
+
+    async def advisor(self, user_id: int) -> Advisor | None:
+        """The advisor with this Telegram user id, active or removed."""
+        rows = await self.db.execute_fetchall(
+            f"SELECT {_ADVISOR_COLUMNS} FROM advisors WHERE telegram_user_id = ?", (user_id,))
+        return _advisor(rows[0]) if rows else None
+
+    async def advisors(self, active_only: bool = True) -> list[Advisor]:
+        """Advisors in the order they were first added."""
+        rows = await self.db.execute_fetchall(
+            f"SELECT {_ADVISOR_COLUMNS} FROM advisors WHERE active = 1 OR ? = 0 ORDER BY created_at, telegram_user_id",
+            (1 if active_only else 0,))
+        return [_advisor(row) for row in rows]
+
+    async def remove_advisor(self, user_id: int) -> bool:
+        """Mark an active advisor removed (the row and the token are kept);
+        False when there was no active advisor with this id."""
+        changed = await self._write([(
+            "UPDATE advisors SET active = 0, removed_at = ? WHERE telegram_user_id = ? AND active = 1",
+            (_now(), user_id))])
+        return bool(changed)
+
+    async def advisor_by_token(self, token: str) -> Advisor | None:
+        """The active advisor whose referral token this is."""
+        rows = await self.db.execute_fetchall(
+            f"SELECT {_ADVISOR_COLUMNS} FROM advisors WHERE referral_token = ? AND active = 1", (token,))
+        return _advisor(rows[0]) if rows else None
