@@ -282,46 +282,8 @@ def test_the_examples_in_the_messages_are_accepted():
 
 # --- properties: written any way, read back exactly -----------------------------
 
-CN = "零一二三四五六七八九"
-
-
-def _section(n: int) -> str:
-    out, gap = "", False
-    for place, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
-        d = n // place % 10
-        if d == 0:
-            gap = gap or bool(out)
-            continue
-        if gap:
-            out, gap = out + "零", False
-        out += CN[d] + unit
-    return out
-
-
-def canonical(n: int) -> str:
-    """The standard Chinese numeral for 0 ≤ n < 10^12 (as in test_parsing_properties)."""
-    if n == 0:
-        return "零"
-    yi, rest = divmod(n, 10**8)
-    wan, low = divmod(rest, 10**4)
-    s = ""
-    if yi:
-        s += (canonical(yi) if yi >= 10**4 else _section(yi)) + "亿"
-    if wan:
-        s += ("零" if s and wan < 1000 else "") + _section(wan) + "万"
-    if low:
-        s += ("零" if s and (low < 1000 or not wan and yi) else "") + _section(low)
-    return s[1:] if s.startswith("一十") else s
-
-
-def colloquial(n: int) -> str | None:
-    """三万五千 → 三万五: a last digit right after 百/千/万 stands for the next place down."""
-    c = canonical(n)
-    for high, low in (("百", "十"), ("千", "百"), ("万", "千")):
-        if c.endswith(low) and len(c) >= 3 and c[-3] == high and c[-2] in CN[1:]:
-            return c[:-1]
-    return None
-
+# The numeral writers of the one-amount properties, shared.
+from tests.test_parsing_properties import CN, canonical, colloquial  # noqa: E402, F401
 
 
 def age_forms(age: int) -> list[str]:
