@@ -1,5 +1,6 @@
 """``diagbot`` / ``python -m bot``: run (Telegram, or the console when no
-token is set), console, or advisors (add, list, remove)."""
+token is set), console, advisors (add, list, remove), or greetings (plan,
+send, status)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sqlite3
 import sys
 from typing import NoReturn
 
-from . import advisors_cli
+from . import advisors_cli, greetings_cli
 from .config import SettingsError, load
 
 
@@ -27,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("run", help="run the Telegram bot (long polling); the console when no token is set")
     sub.add_parser("console", help="run the interview in this terminal")
     advisors_cli.add_parser(sub)
+    greetings_cli.add_parser(sub)
     try:
         args = parser.parse_args(argv)
     except SystemExit as done:  # --help, or a bad argument (already reported)
@@ -40,6 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if command == "advisors":
             return asyncio.run(advisors_cli.run(settings, args))
+        if command == "leads":
+            return asyncio.run(advisors_cli.run_leads(settings, args))
+        if command == "greetings":
+            return asyncio.run(greetings_cli.run(settings, args))
         if command == "console" or not settings.token:
             if command == "run":
                 print("diagbot: TELEGRAM_BOT_TOKEN is not set — starting the terminal console instead.\n",
@@ -51,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
             from .telegram_app import run_polling
 
             run_polling(settings)
-    except advisors_cli.BadInput as err:
+    except (advisors_cli.BadInput, greetings_cli.BadInput) as err:
         print(f"diagbot: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

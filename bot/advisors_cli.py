@@ -1,4 +1,5 @@
-"""``diagbot advisors add|list|remove``: manage advisors from the command line.
+"""``diagbot advisors add|list|remove|reassign`` and ``diagbot leads
+unassigned|assign``: manage advisors and their leads from the command line.
 
 Each command opens the same SQLite file as the bot (whether or not the bot is
 running: the database is the truth, and the bot reads advisors from it on
@@ -16,6 +17,7 @@ from telegram.helpers import create_deep_linked_url
 
 from .config import Settings
 from .storage import Advisor, Storage
+from .storage_leads import LeadStore
 
 NAME_MAX = 64
 COMPANY_MAX = 100
@@ -29,7 +31,7 @@ class BadInput(ValueError):
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     advisors = sub.add_parser("advisors", help="add, list or remove advisors (works while the bot runs)")
-    actions = advisors.add_subparsers(dest="action", required=True, metavar="{add,list,remove}")
+    actions = advisors.add_subparsers(dest="action", required=True, metavar="{add,list,remove,reassign}")
     add = actions.add_parser("add", help="add an advisor (or update one) and print their referral link")
     add.add_argument("user_id", metavar="TELEGRAM_USER_ID")
     add.add_argument("--name", required=True, help="the advisor's name, e.g. 王芳")
@@ -38,6 +40,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     actions.add_parser("list", help="the active advisors: id, name, company, referral link")
     remove = actions.add_parser("remove", help="remove an advisor (their leads are kept)")
     remove.add_argument("user_id", metavar="TELEGRAM_USER_ID")
+    reassign = actions.add_parser("reassign", help="give every lead of one advisor (e.g. a removed one) to another")
+    reassign.add_argument("from_id", metavar="FROM")
+    reassign.add_argument("to_id", metavar="TO")
+    leads = sub.add_parser("leads", help="leads of no advisor: list them, assign one (works while the bot runs)")
+    lead_actions = leads.add_subparsers(dest="action", required=True, metavar="{unassigned,assign}")
+    lead_actions.add_parser("unassigned", help="leads of no active advisor: number, consent time")
+    assign = lead_actions.add_parser("assign", help="give a lead of no active advisor to an advisor")
+    assign.add_argument("lead", metavar="LEAD_NUMBER")
+    assign.add_argument("to_id", metavar="TELEGRAM_USER_ID")
 
 
 def user_id(text: str) -> int:
@@ -106,6 +117,19 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
             print("No advisors yet: add one with `diagbot advisors add TELEGRAM_USER_ID --name …`.",
                   file=sys.stderr)
         return 0
+    if args.action == "reassign":
+        source, target = user_id(args.from_id), user_id(args.to_id)
+        if source == target:
+            raise BadInput("FROM and TO are the same advisor")
+        async with Storage(settings.database_path) as storage:
+            to = await storage.advisor(target)
+            if to is None or not to.active:
+                raise BadInput(f"no active advisor with Telegram user id {target}: add them first")
+            if await storage.advisor(source) is None:
+                raise BadInput(f"no advisor with Telegram user id {source}")
+            moved = await LeadStore(storage).reassign(source, target)
+        print(f"Moved {moved} lead(s) from {source} to {to.name} ({target}): they are in {to.name}'s /leads now.")
+        return 0
     # remove
     uid = user_id(args.user_id)
     async with Storage(settings.database_path) as storage:
@@ -117,3 +141,42 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     print(f"No active advisor with Telegram user id {uid}: nothing removed.")
     return 1
+
+
+def lead_number(text: str) -> int:
+    text = text.strip().lstrip("#")
+    if not (text.isascii() and text.isdigit()) or int(text) == 0:
+        raise BadInput(f"{text!r} is not a lead number (the N of /lead N, e.g. 12)")
+    return int(text)
+
+
+async def run_leads(settings: Settings, args: argparse.Namespace) -> int:
+    """``diagbot leads unassigned|assign``: the leads of no active advisor
+    (clients who agreed to be contacted without a referral, or whose advisor
+    was removed). No client's figures are printed: numbers and times only."""
+    if args.action == "unassigned":
+        async with Storage(settings.database_path) as storage:
+            waiting = await LeadStore(storage).unassigned()
+        for lead in waiting:
+            print(f"{lead.id}\t{lead.source}\t{lead.consent_at}")
+        if not waiting:
+            print("No lead is waiting for an advisor.", file=sys.stderr)
+        return 0
+    number, target = lead_number(args.lead), user_id(args.to_id)
+    async with Storage(settings.database_path) as storage:
+        to = await storage.advisor(target)
+        if to is None or not to.active:
+            raise BadInput(f"no active advisor with Telegram user id {target}")
+        if not await LeadStore(storage).assign(number, target):
+            print(f"No lead #{number} waiting for an advisor: nothing assigned (see `diagbot leads unassigned`).")
+            return 1
+        # The card goes through the outbox: the running bot sends it at its next tick.
+        from .advisors import AdvisorsRoom
+        from .driver import Driver
+
+        driver = Driver(storage, timezone=settings.tz, language=settings.language)
+        room = next(r for r in driver.rooms if isinstance(r, AdvisorsRoom))
+        await room.push_card_of_lead(number, target)
+    print(f"Lead #{number} assigned to {to.name} ({target}): it is in their /leads now, and the running bot "
+          f"sends them its card within a minute.")
+    return 0

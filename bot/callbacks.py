@@ -19,6 +19,12 @@ contain ``|``). Telegram allows at most 64 bytes: ``encode`` refuses more.
     v|<figures>|<section>      ShowDetail: a section of the result's breakdown
                                (``DETAIL_MENU``: the list of sections)
     c|<action>                 CardAction: a result card's edit / deepen button
+    lp|<page>|<filter>         LeadPage: a page of the advisor's /leads (filter: see bot.leadbook)
+    lo|<lead>                  LeadOpen: one lead (the same as /lead N)
+    ls|<lead>|<stage>          LeadStage: move a lead to a stage
+    lc|<lead>|<kind>           LeadContact: log a contact (T / E / M), then an optional note
+    g|<action>                 Greetings: stop / start them, or solar / lunar birthday
+    w|<yes|no>                 Withdraw: confirm or cancel withdrawing the consent to be contacted
 
 ``turn`` names the copy of the question the button sits under (the engine's
 ``State.turn``), so a press on an older copy changes nothing. A delete
@@ -140,9 +146,57 @@ class CardAction(CallbackData):
     action: str
 
 
+@dataclass(frozen=True)
+class LeadPage(CallbackData):
+    """A page of the advisor's lead book; ``filter`` is the filter's text (bot.leadbook)."""
+
+    prefix: ClassVar[str] = "lp"
+    page: int
+    filter: str
+
+
+@dataclass(frozen=True)
+class LeadOpen(CallbackData):
+    prefix: ClassVar[str] = "lo"
+    lead: int
+
+
+@dataclass(frozen=True)
+class LeadStage(CallbackData):
+    prefix: ClassVar[str] = "ls"
+    lead: int
+    stage: str
+
+
+@dataclass(frozen=True)
+class LeadContact(CallbackData):
+    """Log a contact with a lead: ``kind`` T (phone), E (e-mail) or M (meeting)."""
+
+    prefix: ClassVar[str] = "lc"
+    lead: int
+    kind: str
+
+
+@dataclass(frozen=True)
+class Greetings(CallbackData):
+    """A greeting's stop button, and /greetings' switches: ``off``, ``on``, ``solar``, ``lunar``."""
+
+    prefix: ClassVar[str] = "g"
+    action: str
+
+
+@dataclass(frozen=True)
+class Withdraw(CallbackData):
+    """/privacy: confirm or cancel withdrawing the consent to be contacted."""
+
+    prefix: ClassVar[str] = "w"
+    confirmed: bool
+
+
 KINDS: dict[str, type[CallbackData]] = {c.prefix: c for c in (Choose, SkipStep, TakeDefault, GoBack, EditAnswer, DeleteChoice,
                                                               RestartChoice, EditSection, ShowDetail,
-                                                              CardAction)}
+                                                              CardAction, LeadPage, LeadOpen, LeadStage,
+                                                              LeadContact, Greetings, Withdraw)}
 
 
 def decode(data: str) -> CallbackData | None:

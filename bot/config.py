@@ -6,7 +6,9 @@ as a traceback.
 
 from __future__ import annotations
 
+import math
 import re
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -32,6 +34,11 @@ class Settings(BaseSettings):
     admin_user_ids: Annotated[tuple[int, ...], NoDecode] = ()
     # The bot's @username without the @: referral and invitation links need it.
     bot_username: str | None = None
+    # Scheduled greetings: sent from this local time (TZ) on, at most this many
+    # messages a second; the bot's clock looks every tick_seconds.
+    greeting_time: time = time(9, 0)
+    greeting_rate: float = 20.0
+    tick_seconds: float = 60.0
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -96,6 +103,40 @@ class Settings(BaseSettings):
             raise ValueError("must be the bot's username without @ (4–32 characters: a letter, then letters, digits or _),"
                              " e.g. diagbot_demo_bot")
         return text
+
+    @field_validator("greeting_time", mode="before")
+    @classmethod
+    def _greeting_time(cls, v: object) -> object:
+        if isinstance(v, time):
+            return v
+        text = str(v).strip()
+        match = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
+        if not match or int(match[1]) > 23 or int(match[2]) > 59:
+            raise ValueError(f"{text!r} is not a time of day as HH:MM (24-hour, in TZ), e.g. 09:00")
+        return time(int(match[1]), int(match[2]))
+
+    @field_validator("greeting_rate", mode="before")
+    @classmethod
+    def _greeting_rate(cls, v: object) -> object:
+        try:
+            rate = float(str(v).strip())
+        except ValueError:
+            rate = math.nan
+        if not 0 < rate <= 1000:  # NaN fails too
+            raise ValueError(f"{v!r} is not a number of messages per second above 0 and at most 1000"
+                             " (e.g. 20: below Telegram's ~30/s, so replies to clients keep headroom)")
+        return rate
+
+    @field_validator("tick_seconds", mode="before")
+    @classmethod
+    def _tick_seconds(cls, v: object) -> object:
+        try:
+            seconds = float(str(v).strip())
+        except ValueError:
+            seconds = math.nan
+        if not 0 < seconds <= 3600:
+            raise ValueError(f"{v!r} is not a number of seconds above 0 and at most 3600 (e.g. 60)")
+        return seconds
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -194,5 +194,6 @@ def _stdin_line() -> str | None:
 
 async def main(settings) -> None:
     async with Storage(settings.database_path) as storage:
-        driver = Driver(storage, timezone=settings.tz, language=settings.language)
+        driver = Driver(storage, timezone=settings.tz, language=settings.language,
+                        admin_ids=settings.admin_user_ids, bot_username=settings.bot_username)
         await run_console(storage, driver)

@@ -5,7 +5,7 @@ through it; there is no per-question code anywhere in the shell."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -45,8 +45,10 @@ from .presenter import (
     result_card,
     section_of,
 )
-from .routing import CLIENT, TABLE, Refused, Role, Table
+from .routing import ADMIN, ADVISOR, CLIENT, TABLE, Refused, Role, Table
 from .storage import Storage
+from .storage_leads import Focus, LeadStore
+from .storage_outbox import NewMessage, Outbox
 
 CONSENT_SHOWN_MAX = 10_000
 # /restart asks first once the client has answered more than this many
@@ -103,14 +105,78 @@ def _as_before_the_edit(flow: Flow, state: State) -> State:
     return copy
 
 
+FeatureHandler = Callable[[int, str, int | None], Awaitable[list[Outgoing]]]
+PressHandler = Callable[[int, object, int | None], Awaitable[list[Outgoing]]]
+
+
+class Room:
+    """A capability's shell part (aiogram's Router): the feature commands and
+    the buttons it serves, and what it does when an interview is stored or a
+    side conversation ends. The driver runs the flows; rooms act on them."""
+
+    driver: Driver
+
+    def bind(self, driver: Driver) -> None:
+        self.driver = driver
+
+    def features(self) -> dict[str, FeatureHandler]:
+        return {}
+
+    def presses(self) -> dict[type, PressHandler]:
+        return {}
+
+    async def stored(self, user_id: int, before: State | None, after: State) -> list[Outgoing]:
+        """An interview of the user (not a side conversation) was stored."""
+        return []
+
+    async def shown(self, user_id: int, state: State | None, outs: list[Outgoing]) -> list[Outgoing]:
+        """The replies about to go to a user about their own interview (a
+        room may add a line to a question: the advisor it names)."""
+        return outs
+
+    async def side_done(self, chat_id: int, focus: Focus, state: State | None, outcome) -> list[Outgoing]:
+        """A side conversation of this room's flow reached its end."""
+        return []
+
+    async def side_left(self, chat_id: int, focus: Focus) -> None:
+        """A side conversation of this room's flow was left before its end."""
+
+    def side_flows(self) -> frozenset[str]:
+        """The flows this room runs as side conversations."""
+        return frozenset()
+
+
+def default_rooms() -> list[Room]:
+    from .advisors import AdvisorsRoom
+    from .leadbook import LeadBookRoom
+
+    return [AdvisorsRoom(), LeadBookRoom()]
+
+
 class Driver:
     def __init__(self, storage: Storage, *, flow: Flow | None = None, flows: Mapping[str, Flow] = FLOWS,
                  assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
                  timezone: str = "Asia/Shanghai", language: str = "zh_CN",
-                 today: Callable[[], date] | None = None, routes: Table = TABLE) -> None:
+                 today: Callable[[], date] | None = None, routes: Table = TABLE,
+                 admin_ids: Iterable[int] = (), bot_username: str | None = None,
+                 rooms: Iterable[Room] | None = None) -> None:
         self.storage = storage
+        self.leads = LeadStore(storage)
+        self.outbox = Outbox(storage)
+        # Called after messages were put in the outbox (the channel drains it
+        # now rather than at its next tick); nothing in the console and tests.
+        self.nudge: Callable[[], None] = lambda: None
         self.routes = routes
+        self.admin_ids = frozenset(admin_ids)
+        self.bot_username = bot_username
+        self.rooms = list(default_rooms() if rooms is None else rooms)
+        for room in self.rooms:
+            room.bind(self)
+        self._presses: dict[type, PressHandler] = {}
         self._features = self._feature_handlers()
+        for room in self.rooms:
+            self._features.update(room.features())
+            self._presses.update(room.presses())
         missing = routes.features() - self._features.keys()
         if missing:
             raise ValueError(f"no handler for the feature commands {sorted(missing)}")
@@ -132,6 +198,18 @@ class Driver:
         # is stored before consent, so this lives in memory; losing it (a
         # restart) only shows the consent text once more. Bounded.
         self._consent_shown: OrderedDict[int, None] = OrderedDict()
+
+    async def roles_of(self, user_id: int) -> frozenset[Role]:
+        """Everyone is a client; an active advisor and an admin (ADMIN_USER_IDS)
+        besides. Read from the database each time: an advisor added or removed
+        from the command line counts at once."""
+        roles: set[Role] = {CLIENT}
+        if user_id in self.admin_ids:
+            roles.add(ADMIN)
+        advisor = await self.storage.advisor(user_id)
+        if advisor is not None and advisor.active:
+            roles.add(ADVISOR)
+        return frozenset(roles)
 
     def _flow_of(self, state: State) -> Flow:
         """The registered flow an interview runs (the one its state names)."""
@@ -159,10 +237,22 @@ class Driver:
 
     async def handle(self, user_id: int, event: Event, update_id: int | None = None) -> list[Outgoing]:
         """``update_id``: the channel's id for this input; a repeat of one
-        already stored (Telegram redelivering after a crash) changes nothing."""
+        already stored (Telegram redelivering after a crash) changes nothing.
+        While the chat has a side conversation (an advisor's sign-up, a note,
+        an offline pre-qualification), the event goes to it instead."""
+        focus = await self.leads.focus(user_id) if user_id > 0 else None
+        if focus is not None:
+            return await self._side(focus, event, update_id)
+        return (await self._handle(user_id, event, update_id))[0]
+
+    async def _handle(self, user_id: int, event: Event, update_id: int | None = None,
+                      flow_name: str | None = None) -> tuple[list[Outgoing], State | None]:
+        """The replies, and the state after the event (None: nothing changed
+        that is kept). ``flow_name``: the flow a user with no interview
+        starts (the newcomer's by default)."""
         session = await self.storage.current_session(user_id)
         if session is not None and session.has_seen(update_id):
-            return []
+            return [], None
         ctx = self.context()
         resent = False
         if session is not None and session.undelivered and _typed(event):
@@ -175,7 +265,8 @@ class Driver:
             # question shown so far are not counted: a button under any of
             # them (the newest, after the text was shown again) answers it.
             pressed = getattr(event, "turn", None)
-            state, reply = engine.start(self.flow, ctx, turn=max(0, pressed - 1) if pressed else 0)
+            first = self.flows[flow_name] if flow_name else self.flow
+            state, reply = engine.start(first, ctx, turn=max(0, pressed - 1) if pressed else 0)
             seen = getattr(event, "step", None) is not None or user_id in self._consent_shown
             if isinstance(event, engine.Answer) and seen:
                 # A consent button, or text typed after the consent text was
@@ -185,7 +276,7 @@ class Driver:
         else:
             state, reply = engine.handle(self._flow_of(session.state), session.state, event, ctx)
         if reply.ignored:
-            return []
+            return [], None
         if session is None:  # the consent text is shown now (an ignored press showed nothing)
             self._shown_consent(user_id, state.status == "active" and not state.answers)
         if resent:
@@ -194,6 +285,61 @@ class Driver:
         outs = present(reply, self._flow_of(state).report, self.renderer)
         _mark_superseded(session, event, outs)
         self._reply_keyboard(session, state, outs)
+        if user_id > 0:
+            if state.status != "declined" and (session is None or state != session.state):
+                for room in self.rooms:
+                    outs += await room.stored(user_id, session.state if session else None, state)
+            for room in self.rooms:
+                outs = await room.shown(user_id, state, outs)
+        return outs, state
+
+    async def post(self, messages: list[NewMessage]) -> None:
+        """Messages to other chats (a lead card to its advisor, a notice):
+        through the outbox, so each goes once, even across a crash."""
+        if await self.outbox.add(messages):
+            self.nudge()
+
+    # --- side conversations --------------------------------------------------
+
+    async def begin_side(self, chat_id: int, flow_name: str, purpose: dict, kind: str) -> list[Outgoing]:
+        """Start a side conversation in this chat: a flow stored under a new
+        subject id of its own; the chat's messages go to it until it ends."""
+        subject = await self.leads.new_subject(chat_id, kind)
+        await self.leads.set_focus(chat_id, subject, flow_name, purpose)
+        flow = self.flows[flow_name]
+        state, reply = engine.start(flow, self.context())
+        self._shown_consent(subject, True)  # a typed answer to its first question is taken
+        return self._owned(subject, present(reply, flow.report, self.renderer))
+
+    async def _side(self, focus: Focus, event: Event, update_id: int | None) -> list[Outgoing]:
+        outs, state = await self._handle(focus.subject_id, event, update_id, focus.flow)
+        outs = self._owned(focus.subject_id, outs)
+        if state is not None and state.status in ("done", "declined"):
+            outcome = engine.conclusion(self._flow_of(state), state, self.context())
+            await self.leads.clear_focus(focus.chat_id)
+            for room in self.rooms:
+                if focus.flow in room.side_flows():
+                    outs += await room.side_done(focus.chat_id, focus, state, outcome)
+        return outs
+
+    async def end_side(self, chat_id: int) -> Focus | None:
+        """Leave the chat's side conversation (/cancel, another command): its
+        subject's rows go unless a room keeps them (an offline lead)."""
+        focus = await self.leads.focus(chat_id)
+        if focus is None:
+            return None
+        await self.leads.clear_focus(chat_id)
+        for room in self.rooms:
+            if focus.flow in room.side_flows():
+                await room.side_left(chat_id, focus)
+        return focus
+
+    @staticmethod
+    def _owned(subject: int, outs: list[Outgoing]) -> list[Outgoing]:
+        """A side conversation's questions are recorded under its subject."""
+        for out in outs:
+            if out.question_step is not None:
+                out.owner = subject
         return outs
 
     def _reply_keyboard(self, session, state: State | None, outs: list[Outgoing]) -> None:
@@ -249,18 +395,28 @@ class Driver:
     # --- commands ------------------------------------------------------------
 
     async def command(self, user_id: int, name: str, arg: str = "", update_id: int | None = None,
-                      role: Role = CLIENT) -> list[Outgoing]:
+                      role: Role | Iterable[Role] | None = None) -> list[Outgoing]:
         """A command, routed by the table (``bot.routing``): a flow event goes
-        to the engine, a feature command to its handler; a command the role
-        may not use is refused politely; an unknown one shows the help."""
-        routed = self.routes.route(role, name)
+        to the engine, a feature command to its handler; a command the
+        user's roles may not use is refused politely; an unknown one shows
+        the help. ``role``: the user's roles (read from the database when
+        not given). In a side conversation a flow event goes to it, and a
+        feature command (but /help) leaves it first."""
+        roles = role if role is not None else await self.roles_of(user_id)
+        routed = self.routes.route(roles, name)
         if routed is None:
             return self._say("help.text")
         if isinstance(routed, Refused):
             return self._say(routed.refusal)
         if routed.event is not None:
             return await self.handle(user_id, routed.event(arg if routed.takes_arg else ""), update_id)
-        return await self._features[routed.feature](user_id, arg if routed.takes_arg else "", update_id)
+        left: list[Outgoing] = []
+        if routed.feature != "help" and user_id > 0 and await self.leads.focus(user_id) is not None:
+            await self.end_side(user_id)
+            if routed.feature == "cancel":
+                return self._say("side.cancelled")
+            left = self._say("side.left")
+        return left + await self._features[routed.feature](user_id, arg if routed.takes_arg else "", update_id)
 
     def _feature_handlers(self) -> dict[str, Callable[[int, str, int | None], Awaitable[list[Outgoing]]]]:
         """The feature commands this driver runs, by the name their rows give."""
@@ -582,4 +738,7 @@ class Driver:
             return await self.restart_choice(user_id, press.session, press.turn, press.confirmed, update_id)
         if isinstance(press, EditSection):
             return await self.edit_menu_section(user_id, press.section)
+        handler = self._presses.get(type(press))
+        if handler is not None:
+            return await handler(user_id, press, update_id)
         return []

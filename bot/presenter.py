@@ -33,11 +33,24 @@ TELEGRAM_TEXT_LIMIT = 4096
 @dataclass(frozen=True)
 class Button:
     label: str
-    press: CallbackData
+    press: CallbackData | None
     data: str = field(init=False)  # the callback data, encoded once (encoding checks the 64-byte limit)
+    url: str | None = None  # a link button (e.g. tg://user?id=… opens a chat) instead of a press
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "data", self.press.encode())
+        if (self.press is None) == (self.url is None):
+            raise ValueError("a button is either a press or a link")
+        object.__setattr__(self, "data", self.press.encode() if self.press is not None else "")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message: a picture (``photo``: the text is its
+    caption) or a document (a CSV export)."""
+
+    kind: str  # "photo" or "document"
+    filename: str
+    content: bytes
 
 
 @dataclass
@@ -56,6 +69,14 @@ class Outgoing:
     request_contact: str | None = None
     # This message takes that reply keyboard away (it has no buttons of its own).
     remove_reply_keyboard: bool = False
+    # A picture or a document sent with the text (the text is its caption).
+    attachment: Attachment | None = None
+    # The user's roles changed (an advisor signed up): the channel sets the
+    # chat's command menu again.
+    menu_changed: bool = False
+    # The id whose interview asked this question, when not the chat's own (a
+    # side conversation's subject): the channel records the question there.
+    owner: int | None = None
 
 
 CLOSING_NOTES = "done."

@@ -26,6 +26,12 @@ from flows.engine import Back, Deepen, Edit, Event, Skip
 
 Role = Literal["client", "advisor", "admin"]
 CLIENT: Role = "client"
+ADVISOR: Role = "advisor"
+ADMIN: Role = "admin"
+# Everyone is a client (an advisor may run their own diagnosis); an advisor
+# or an admin has that role besides.
+ADVISORS: frozenset[Role] = frozenset({ADVISOR})
+ADMINS: frozenset[Role] = frozenset({ADMIN})
 
 # What a flow-event row makes of the text after the command (/edit 收入).
 EventOf = Callable[[str], Event]
@@ -53,7 +59,7 @@ class Command:
 
 # In menu order: Telegram shows the menu rows in the order given.
 COMMANDS: tuple[Command, ...] = (
-    Command("start", feature="start", menu=True),
+    Command("start", feature="start", menu=True, takes_arg=True),  # /start <payload>: a deep link
     Command("back", event=lambda _: Back(), menu=True),
     Command("edit", event=lambda arg: Edit(arg or None), menu=True, takes_arg=True),
     Command("summary", feature="summary", menu=True),
@@ -62,8 +68,20 @@ COMMANDS: tuple[Command, ...] = (
     Command("restart", feature="restart", menu=True),  # asks first once there is much to lose
     Command("help", feature="help", menu=True),
     Command("cancel", feature="cancel", menu=True),
+    Command("privacy", feature="privacy", menu=True),  # who sees my data; withdraw the consent to be contacted
+    Command("greetings", feature="greetings"),  # greetings on or off, solar or lunar birthday
     Command("skip", event=lambda _: Skip(keep=False)),  # the default, as 跳过 (保持 is its own button)
     Command("deepen", event=lambda _: Deepen()),
+    # Advisors (bot.advisors, bot.leadbook): their menu adds these rows.
+    Command("leads", feature="leads", menu=True, roles=ADVISORS, takes_arg=True, refusal="routing.only_advisor"),
+    Command("lead", feature="lead", menu=True, roles=ADVISORS, takes_arg=True, refusal="routing.only_advisor"),
+    Command("due", feature="due", menu=True, roles=ADVISORS, refusal="routing.only_advisor"),
+    Command("newlead", feature="newlead", menu=True, roles=ADVISORS, refusal="routing.only_advisor"),
+    Command("link", feature="link", menu=True, roles=ADVISORS, refusal="routing.only_advisor"),
+    Command("export", feature="export", menu=True, roles=ADVISORS, refusal="routing.only_advisor"),
+    # Admins.
+    Command("invite", feature="invite", menu=True, roles=ADMINS, refusal="routing.only_admin"),
+    Command("assign", feature="assign", menu=True, roles=ADMINS, takes_arg=True, refusal="routing.only_admin"),
 )
 
 
@@ -91,26 +109,31 @@ class Table:
         """Whether a command of this name exists (for any role)."""
         return name.lower() in self._by_name
 
-    def route(self, role: Role, name: str) -> Command | Refused | None:
-        """The row for this command, Refused if the role may not use it, None if unknown."""
+    def route(self, roles: Role | Iterable[Role], name: str) -> Command | Refused | None:
+        """The row for this command, Refused if none of the user's roles may
+        use it, None if unknown."""
         command = self._by_name.get(name.lower())
         if command is None:
             return None
-        return command if role in command.roles else Refused(command)
+        return command if _roles(roles) & command.roles else Refused(command)
 
-    def names(self, role: Role | None = None) -> tuple[str, ...]:
-        """The commands a role may use (every command: None), in table order."""
-        return tuple(c.name for c in self.rows if role is None or role in c.roles)
+    def names(self, roles: Role | Iterable[Role] | None = None) -> tuple[str, ...]:
+        """The commands a user of these roles may use (every command: None), in table order."""
+        return tuple(c.name for c in self.rows if roles is None or _roles(roles) & c.roles)
 
-    def menu(self, role: Role) -> tuple[Command, ...]:
-        """Telegram's command menu for a role, in table order."""
-        return tuple(c for c in self.rows if c.menu and role in c.roles)
+    def menu(self, roles: Role | Iterable[Role]) -> tuple[Command, ...]:
+        """Telegram's command menu for a user of these roles, in table order."""
+        return tuple(c for c in self.rows if c.menu and _roles(roles) & c.roles)
 
     def features(self) -> frozenset[str]:
         """The feature commands a driver must handle."""
         return frozenset(c.feature for c in self.rows if c.feature is not None)
 
 
+def _roles(roles: Role | Iterable[Role]) -> frozenset[Role]:
+    return frozenset({roles}) if isinstance(roles, str) else frozenset(roles)
+
+
 TABLE = Table(COMMANDS)
 
-__all__ = ["CLIENT", "COMMANDS", "TABLE", "Command", "Refused", "Role", "Table"]
+__all__ = ["ADMIN", "ADMINS", "ADVISOR", "ADVISORS", "CLIENT", "COMMANDS", "TABLE", "Command", "Refused", "Role", "Table"]

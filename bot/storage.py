@@ -95,6 +95,79 @@ MIGRATIONS: tuple[str, ...] = (
         removed_at       TEXT
     );
     """,
+    # 5: advisors' invitations; which advisor's link brought a client (first
+    # touch); leads (a client who agreed to be contacted) and their contact
+    # log; side conversations (an advisor's sign-up, a note, an offline
+    # pre-qualification run under a subject id of their own, so they never
+    # mix with the chat's own interview); the outbox of scheduled messages
+    # (greetings, reminders, digests, lead cards): one row per (recipient,
+    # occasion, occurrence), so planning twice inserts nothing twice.
+    """
+    CREATE TABLE invitations (
+        token       TEXT PRIMARY KEY,
+        created_by  INTEGER NOT NULL,
+        created_at  TEXT NOT NULL,
+        expires_at  TEXT NOT NULL,
+        used_by     INTEGER,
+        used_at     TEXT
+    );
+    CREATE TABLE referrals (
+        client_id   INTEGER PRIMARY KEY,
+        advisor_id  INTEGER NOT NULL REFERENCES advisors(telegram_user_id),
+        created_at  TEXT NOT NULL
+    );
+    CREATE INDEX referrals_by_advisor ON referrals(advisor_id);
+    CREATE TABLE leads (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        client_id     INTEGER NOT NULL UNIQUE,
+        advisor_id    INTEGER REFERENCES advisors(telegram_user_id),
+        source        TEXT NOT NULL,
+        stage         TEXT NOT NULL DEFAULT 'new',
+        display_name  TEXT,
+        consent_at    TEXT NOT NULL,
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL
+    );
+    CREATE INDEX leads_by_advisor ON leads(advisor_id, id);
+    CREATE TABLE contact_log (
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        lead_id  INTEGER NOT NULL REFERENCES leads(id) ON DELETE CASCADE,
+        kind     TEXT NOT NULL,
+        note     TEXT,
+        at       TEXT NOT NULL
+    );
+    CREATE INDEX contact_log_by_lead ON contact_log(lead_id, at);
+    CREATE TABLE subjects (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        owner_id    INTEGER NOT NULL,
+        kind        TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+    );
+    CREATE TABLE conversations (
+        chat_id     INTEGER PRIMARY KEY,
+        subject_id  INTEGER NOT NULL,
+        flow        TEXT NOT NULL,
+        purpose     TEXT NOT NULL DEFAULT '{}',
+        created_at  TEXT NOT NULL
+    );
+    CREATE TABLE outbox (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        recipient   INTEGER NOT NULL,
+        client_id   INTEGER,
+        occasion    TEXT NOT NULL,
+        occurrence  TEXT NOT NULL,
+        day         TEXT NOT NULL,
+        payload     TEXT NOT NULL,
+        status      TEXT NOT NULL DEFAULT 'pending',
+        message_id  INTEGER,
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL,
+        UNIQUE (recipient, occasion, occurrence)
+    );
+    CREATE INDEX outbox_by_status ON outbox(status, day);
+    CREATE INDEX outbox_by_client ON outbox(client_id);
+    """,
 )
 
 
@@ -163,6 +236,7 @@ class _Statements:
 
     statements: list[tuple[str, tuple]]
     checkpoint: bool = False
+    returning: bool = False  # the result is the rows of the last statement (… RETURNING), not a count
     done: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
@@ -379,11 +453,13 @@ class Storage:
         counts: dict[int, int] = {}
         for job in batch:
             if isinstance(job, _Statements):
-                changed = 0
+                changed, rows = 0, []
                 for sql, params in job.statements:
                     cur = await self.db.execute(sql, params)
+                    if job.returning:
+                        rows = list(await cur.fetchall())
                     changed += cur.rowcount
-                counts[id(job)] = changed
+                counts[id(job)] = rows if job.returning else changed
         return [sid[id(job)] if isinstance(job, _SessionSave) else counts.get(id(job)) for job in batch]
 
     async def _insert_session(self, job: _SessionSave, now: str) -> int:
@@ -484,6 +560,16 @@ class Storage:
         """Run statements in the writer's next transaction; the rows changed."""
         return await self._submit(_Statements(statements))
 
+    async def write(self, statements: list[tuple[str, tuple]]) -> int:
+        """Statements of another storage module (bot.storage_leads,
+        bot.storage_outbox), run in order in the writer's next transaction
+        (one at a time with every other write); the rows they changed."""
+        return await self._write(statements)
+
+    async def write_returning(self, statements: list[tuple[str, tuple]]) -> list[tuple]:
+        """Like ``write``; the rows the last statement returns (``… RETURNING``)."""
+        return await self._submit(_Statements(statements, returning=True))
+
     async def record_question(self, user_id: int, step: str, message_id: int) -> None:
         """The question message just delivered: the newest copy, and delivered."""
         await self._submit(_QuestionSent(user_id, step, message_id))
@@ -546,6 +632,13 @@ class Storage:
         """Every row of the user, then the WAL emptied (see ``_checkpoint``)."""
         self._sessions.pop(user_id, None)
         await self._submit(_Statements([
+            # Their lead (its contact log goes with it), the advisor link that
+            # brought them, their pending messages, an open side conversation.
+            ("DELETE FROM contact_log WHERE lead_id IN (SELECT id FROM leads WHERE client_id = ?)", (user_id,)),
+            ("DELETE FROM leads WHERE client_id = ?", (user_id,)),
+            ("DELETE FROM referrals WHERE client_id = ?", (user_id,)),
+            ("DELETE FROM outbox WHERE client_id = ?", (user_id,)),  # greetings, and lead cards about them
+            ("DELETE FROM conversations WHERE chat_id = ?", (user_id,)),
             ("DELETE FROM results WHERE user_id = ?", (user_id,)),
             ("DELETE FROM answers WHERE session_id IN (SELECT id FROM sessions WHERE user_id = ?)", (user_id,)),
             ("DELETE FROM sessions WHERE user_id = ?", (user_id,)),

@@ -15,12 +15,13 @@ import hmac
 import logging
 import time
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from telegram import (
     BotCommand,
+    BotCommandScopeChat,
     KeyboardButton,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
@@ -51,6 +52,7 @@ from .routing import CLIENT, Role, Table
 from .storage import Storage
 
 log = logging.getLogger("diagbot")
+DEFAULT_ROLES = frozenset({CLIENT})
 
 # The result card and its section picker are menus, pressed again and again:
 # their keyboard stays (a question's is replaced by the answer chosen).
@@ -105,7 +107,38 @@ def keyboard(out: Outgoing) -> dict | None:
         return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True).to_dict()
     if not out.buttons:
         return ReplyKeyboardRemove().to_dict() if out.remove_reply_keyboard else None
-    return {"inline_keyboard": [[{"text": b.label, "callback_data": b.data} for b in row] for row in out.buttons]}
+    return {"inline_keyboard": [[({"text": b.label, "url": b.url} if b.url else
+                                  {"text": b.label, "callback_data": b.data}) for b in row] for row in out.buttons]}
+
+
+def without_links(markup: dict | None) -> dict | None:
+    """The keyboard without its link buttons: Telegram refuses a whole message
+    whose tg://user link a client's privacy settings forbid."""
+    if not markup or "inline_keyboard" not in markup:
+        return markup
+    rows = [[b for b in row if "url" not in b] for row in markup["inline_keyboard"]]
+    rows = [row for row in rows if row]
+    return {"inline_keyboard": rows} if rows else None
+
+
+CAPTION_LIMIT = 1024  # Telegram's limit for a photo's or a document's caption
+
+
+async def send_attachment(bot, chat_id: int, out: Outgoing, markup: dict | None) -> int:
+    """A picture (its text as the caption) or a document; a text too long for
+    a caption goes first as a message of its own."""
+    caption = out.text if len(out.text) <= CAPTION_LIMIT else None
+    if caption is None:
+        for part in pack([out.text], TELEGRAM_TEXT_LIMIT):
+            await send_text(bot, chat_id, part)
+    attachment = out.attachment
+    if attachment.kind == "photo":
+        sent = await bot.send_photo(chat_id, photo=attachment.content, caption=caption,
+                                    filename=attachment.filename, reply_markup=markup)
+    else:
+        sent = await bot.send_document(chat_id, document=attachment.content, filename=attachment.filename,
+                                       caption=caption, reply_markup=markup)
+    return sent.message_id
 
 
 # The replies are sent with ``do_api_request`` and read as plain JSON: the
@@ -160,6 +193,9 @@ class TelegramChannel:
         self.storage = driver.storage
         self.r = driver.renderer
         self.log_secret = log_secret
+        # The command menu set per chat (advisors', admins'), as last set by
+        # this process; a chat not here has Telegram's default (a client's).
+        self._menus: dict[int, frozenset] = {}
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         started = time.perf_counter()
@@ -210,7 +246,9 @@ class TelegramChannel:
             name, _, arg = text[1:].partition(" ")
             name = name.split("@", 1)[0].lower()
             if self.driver.routes.known(name):
-                outs = await self.driver.command(user.id, name, arg.strip(), update.update_id)
+                roles = await self.driver.roles_of(user.id)
+                outs = await self.driver.command(user.id, name, arg.strip(), update.update_id, role=roles)
+                await self._set_menu(to, roles)
                 return f"command:{name}", await self.send(to, outs)
             await self._notice(to, "unknown.command")
             return "unknown_command", None
@@ -293,13 +331,18 @@ class TelegramChannel:
             for out in outs:
                 if to.muted:
                     break
-                parts = pack([out.text], TELEGRAM_TEXT_LIMIT)
-                for i, part in enumerate(parts):
-                    markup = keyboard(out) if i == len(parts) - 1 else None
-                    message_id = await send_text(to.bot, to.chat_id, part, markup)
+                if out.attachment is not None:
+                    message_id = await send_attachment(to.bot, to.chat_id, out, keyboard(out))
+                else:
+                    parts = pack([out.text], TELEGRAM_TEXT_LIMIT)
+                    for i, part in enumerate(parts):
+                        markup = keyboard(out) if i == len(parts) - 1 else None
+                        message_id = await self._send_text(to, part, markup)
                 if out is asked:
                     delivered = True
                     await self._asked(to, out, message_id)
+                if out.menu_changed:
+                    await self._set_menu(to, await self.driver.roles_of(to.user_id))
         except Forbidden:
             await self._blocked(to)
         except BadRequest:
@@ -309,14 +352,38 @@ class TelegramChannel:
         finally:  # a BadRequest (our mistake) goes on to the error handler, marked too
             if asked is not None and not delivered and asked.turn is not None:
                 # The answer is stored; the client has not seen the next question.
-                await self.storage.mark_undelivered(to.user_id, asked.turn)
+                await self.storage.mark_undelivered(asked.owner or to.user_id, asked.turn)
         return asked.question_step if asked else None
+
+    async def _send_text(self, to: Recipient, text: str, markup: dict | None) -> int:
+        try:
+            return await send_text(to.bot, to.chat_id, text, markup)
+        except BadRequest as err:
+            # A tg://user link the other person's privacy settings forbid:
+            # the message goes without it.
+            if "privacy" not in str(err).lower() or without_links(markup) == markup:
+                raise
+            return await send_text(to.bot, to.chat_id, text, without_links(markup))
+
+    async def _set_menu(self, to: Recipient, roles: frozenset) -> None:
+        """The chat's command menu follows the user's roles: an advisor's
+        (or an admin's) is set for their chat; a client's is the default."""
+        if self._menus.get(to.chat_id, DEFAULT_ROLES) == roles:
+            return
+        scope = BotCommandScopeChat(to.chat_id)
+        if roles == DEFAULT_ROLES:
+            call = lambda: to.bot.delete_my_commands(scope=scope)  # noqa: E731
+        else:
+            call = lambda: to.bot.set_my_commands(menu_commands(self.driver.routes, roles, self.r),  # noqa: E731
+                                                  scope=scope)
+        if await self._quietly(to, call) is not None:
+            self._menus[to.chat_id] = roles
 
     async def _asked(self, to: Recipient, out: Outgoing, message_id: int) -> None:
         """A question was delivered: it is now the newest copy. An older copy
         that it supersedes loses its buttons (Telegram may refuse: an old
         message, or one already edited; that is fine)."""
-        await self.storage.record_question(to.user_id, out.question_step, message_id)
+        await self.storage.record_question(out.owner or to.user_id, out.question_step, message_id)
         if out.replaces is not None and out.replaces != to.pressed:
             await self._quietly(to, lambda: to.bot.edit_message_reply_markup(to.chat_id, out.replaces,
                                                                               reply_markup=None))
@@ -356,7 +423,8 @@ def build_application(settings: Settings, storage: Storage, *, request: BaseRequ
     the Bot API for every call but getUpdates (python-telegram-bot's
     defaults otherwise)."""
     quiet_library_loggers()
-    driver = driver or Driver(storage, timezone=settings.tz, language=settings.language)
+    driver = driver or Driver(storage, timezone=settings.tz, language=settings.language,
+                              admin_ids=settings.admin_user_ids, bot_username=settings.bot_username)
     channel = TelegramChannel(driver, log_secret=settings.token or "diagbot")
     builder = (
         ApplicationBuilder()
@@ -384,14 +452,16 @@ def build_application(settings: Settings, storage: Storage, *, request: BaseRequ
 async def _post_init(app: Application) -> None:
     r = app.bot_data["renderer"]
     channel: TelegramChannel = app.bot_data["channel"]
+    if channel.driver.bot_username is None:  # links need it: Telegram's getMe knows it
+        channel.driver.bot_username = app.bot.username
     try:
         await app.bot.set_my_commands(menu_commands(channel.driver.routes, CLIENT, r))
     except TelegramError as err:  # the menu is a convenience; the bot works without it
         log.warning("could not set the command menu: %s", type(err).__name__)
 
 
-def menu_commands(table: Table, role: Role, r: Renderer) -> list[BotCommand]:
-    """Telegram's command menu for a role, from the dispatch table (``bot.routing``)."""
+def menu_commands(table: Table, role: Role | Iterable[Role], r: Renderer) -> list[BotCommand]:
+    """Telegram's command menu for a user of these roles, from the dispatch table (``bot.routing``)."""
     return [BotCommand(c.name, r.text(c.description)) for c in table.menu(role)]
 
 
@@ -416,14 +486,30 @@ def run_polling(settings: Settings) -> None:
     storage = Storage(settings.database_path)  # opened in post_init, inside the app's event loop
     app = build_application(settings, storage)
 
+    from .greetings import GreetingClock
+
+    clock = GreetingClock(storage, settings)
+
     async def post_init(application: Application) -> None:
         await storage.open()
         await _post_init(application)
+        # Scheduled greetings: the JobQueue only ticks (now, then every
+        # TICK_SECONDS); the outbox in the database decides what is due.
+        await clock.start()
+        if application.job_queue is None:
+            log.error("no JobQueue (install python-telegram-bot[job-queue]): greetings are not sent")
+        else:
+            application.job_queue.run_repeating(clock.tick, interval=settings.tick_seconds, first=0,
+                                                name="greetings")
+
+    async def post_stop(application: Application) -> None:
+        await clock.stop()  # the JobQueue has stopped: finish the sends in flight, claim nothing more
 
     async def post_shutdown(application: Application) -> None:
         await storage.close()
 
     app.post_init = post_init
+    app.post_stop = post_stop
     app.post_shutdown = post_shutdown
     log.info("diagbot polling %s", settings.telegram_api_base_url)
     app.run_polling(allowed_updates=Update.ALL_TYPES)

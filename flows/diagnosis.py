@@ -265,6 +265,9 @@ DIAGNOSIS = Flow(
     depth_key="depth",
     conclude=conclude,
     upgrade=upgrade_answers,
+    # What the shell's features read (advisors' leads, greetings).
+    facts={"contact_ok": "contact_ok", "contact_time": "contact_time", "phone": "contact_phone", "name": "name",
+           "birth_date": "birth_date", "greetings": "greetings_ok", "birthday_calendar": "birthday_calendar"},
     items=(
         # 0 同意
         Step("consent", "ask.consent", "yes_no", S_START, quick=True, strict=True,

@@ -450,7 +450,9 @@ def _parse(step: Step, text: str, ctx: Context, partial: Any = None) -> parsing.
         return parsing.parse_ranking(text, labelled)
     if step.kind == "phone":
         return contact.parse_phone(text, labelled)
-    return parsing.parse_text(text)
+    if step.kind == "note":
+        return parsing.parse_note(text, max_chars=step.max or parsing.MAX_NOTE_CHARS)
+    return parsing.parse_text(text, max_chars=step.max or parsing.MAX_NAME_CHARS)
 
 
 # --- compound answers in part -----------------------------------------------------

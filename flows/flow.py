@@ -21,7 +21,7 @@ from .messages import Msg
 
 # "ages": several ages in one answer (list[int]); "amounts": one amount of
 # money per name in ``Step.parts`` in one answer (dict[str, int]).
-Kind = Literal["whole", "money", "choice", "ranking", "date", "yes_no", "text", "phone", "ages", "amounts"]
+Kind = Literal["whole", "money", "choice", "ranking", "date", "yes_no", "text", "phone", "ages", "amounts", "note"]
 Phase = Literal["interview", "closing"]
 Answers = Mapping[str, Any]
 
@@ -179,6 +179,17 @@ class Flow:
     # How the outcome is shown (the card, the detail) and kept; None: the
     # flow's outcome has no card (its notes are still said).
     report: Report | None = None
+    # The steps the shell's features may read, by the fact they hold (e.g.
+    # "contact_ok": the client agreed to be contacted; "phone", "name",
+    # "birth_date", "greetings", "birthday_calendar"): the shell names facts,
+    # never a flow's step keys.
+    facts: Mapping[str, str] = field(default_factory=dict)
+
+    def fact(self, answers: Mapping[str, Any], name: str, default: Any = None) -> Any:
+        """The answer holding this fact (``default`` when the flow has no
+        such step or it is not answered)."""
+        key = self.facts.get(name)
+        return answers.get(key, default) if key is not None else default
 
     @property
     def repeats(self) -> tuple[Repeat, ...]:

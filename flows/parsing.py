@@ -1597,6 +1597,24 @@ def parse_text(text: str, max_chars: int = MAX_NAME_CHARS) -> Parsed:
     return Parsed(name)
 
 
+MAX_NOTE_CHARS = 500
+
+
+def parse_note(text: str, max_chars: int = MAX_NOTE_CHARS) -> Parsed:
+    """Free text (an advisor's note on a contact): any characters a person
+    types, several lines; control characters and surrounding blanks go. Too
+    long is refused with the limit (a 5,000-character paste is not cut
+    silently)."""
+    if text is None:
+        raise ParseError(msg("error.empty"))
+    s = "".join(c for c in text if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Co", "Cs")).strip()
+    if not s:
+        raise ParseError(msg("error.empty"))
+    if len(s) > max_chars:
+        raise ParseError(msg("error.text_too_long", max=max_chars))
+    return Parsed(s)
+
+
 # --- compound answers: every child's age, several amounts -------------------
 #
 # The quick interview asks a few things at once: each child's age in one

@@ -11,15 +11,17 @@ from dataclasses import replace
 from types import MappingProxyType
 
 from . import diagnosis
+from .advisors import CONTACT_NOTE, SIGNUP
 from .diagnosis_report import REPORT
 from .flow import Flow
+from .offline import OFFLINE
 
 # The diagnosis with its report attached here: ``flows.summary`` (the report's
 # card and breakdown) imports ``flows.diagnosis``, so the flow cannot name it
 # itself. Run this one, not ``flows.diagnosis.DIAGNOSIS`` (which has no card).
 DIAGNOSIS = replace(diagnosis.DIAGNOSIS, report=REPORT)
 
-FLOWS: Mapping[str, Flow] = MappingProxyType({DIAGNOSIS.name: DIAGNOSIS})
+FLOWS: Mapping[str, Flow] = MappingProxyType({f.name: f for f in (DIAGNOSIS, SIGNUP, CONTACT_NOTE, OFFLINE)})
 START = DIAGNOSIS.name
 
 

@@ -16,10 +16,12 @@ HTTP only).
 
 from __future__ import annotations
 
+import email.policy
 import itertools
 import json
 import threading
 import time
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
@@ -29,7 +31,7 @@ from telegram.request import BaseRequest, RequestData
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Diag", "username": "diag_test_bot",
             "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
 INT_PARAMS = {"chat_id", "message_id", "offset", "limit", "timeout", "user_id"}
-JSON_PARAMS = {"reply_markup", "commands", "allowed_updates", "entities"}
+JSON_PARAMS = {"reply_markup", "commands", "allowed_updates", "entities", "scope"}
 
 
 class BotAPIError(Exception):
@@ -67,6 +69,7 @@ class FakeBotAPI:
         self.edits: list[dict] = []
         self.callback_answers: list[dict] = []
         self.commands: list[dict] = []
+        self.chat_commands: dict[int, list[dict]] = {}  # the menus set for one chat (BotCommandScopeChat)
         self.calls: list[str] = []
         self.markup_edits: list[dict] = []  # editMessageReplyMarkup calls that changed a keyboard
         self._markups: dict[tuple[int, int], Any] = {}  # each sent message's keyboard as it is now
@@ -163,8 +166,49 @@ class FakeBotAPI:
         return True
 
     def api_setMyCommands(self, p):
-        self.commands = p.get("commands", [])
+        scope = p.get("scope")
+        if scope and scope.get("type") == "chat":
+            self.chat_commands[int(scope["chat_id"])] = p.get("commands", [])
+        else:
+            self.commands = p.get("commands", [])
         return True
+
+    def api_deleteMyCommands(self, p):
+        scope = p.get("scope")
+        if scope and scope.get("type") == "chat":
+            self.chat_commands.pop(int(scope["chat_id"]), None)
+        return True
+
+    def _send_file(self, p, kind: str):
+        """sendPhoto / sendDocument: the file's bytes and name are recorded."""
+        file = p.get(kind)
+        if not isinstance(file, dict):
+            raise BotAPIError(400, f"Bad Request: there is no {kind} in the request")
+        caption = p.get("caption") or ""
+        if len(caption) > 1024:
+            raise BotAPIError(400, "Bad Request: message caption is too long")
+        message = {"message_id": next(self._message_ids), "date": int(time.time()),
+                   "chat": self._chat(p["chat_id"]), "from": BOT_USER, "caption": caption}
+        if kind == "photo":  # Telegram answers a photo as its sizes
+            message["photo"] = [{"file_id": "p1", "file_unique_id": "u1", "width": 370, "height": 370}]
+        else:
+            message["document"] = {"file_id": "d1", "file_unique_id": "u2", "file_name": file["filename"]}
+        if p.get("reply_markup"):
+            message["reply_markup"] = p["reply_markup"]
+        if self.record:
+            # What a test reads: the caption as the text, and the file itself.
+            recorded = {**message, "text": caption, "file": {"name": file["filename"], "content": file["content"]}}
+            with self._lock:
+                self._markups[(p["chat_id"], message["message_id"])] = _inline(p.get("reply_markup"))
+                self.sent.append(recorded)
+                self._lock.notify_all()
+        return message
+
+    def api_sendPhoto(self, p):
+        return self._send_file(p, "photo")
+
+    def api_sendDocument(self, p):
+        return self._send_file(p, "document")
 
     def api_close(self, p):
         return True
@@ -266,6 +310,29 @@ def _inline(markup: dict | None) -> dict | None:
     return markup if markup and "inline_keyboard" in markup else None
 
 
+def _multipart(ctype: str, data: bytes) -> dict[str, Any]:
+    """A multipart/form-data body (a file upload): fields as text, files as
+    {"filename", "content"}; a field naming an attached file (attach://x)
+    is given that file."""
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {ctype}\r\n\r\n".encode() + data)
+    fields: dict[str, Any] = {}
+    files: dict[str, dict] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        filename = part.get_filename()
+        content = part.get_payload(decode=True) or b""
+        if filename is not None:
+            files[name] = {"filename": filename, "content": content}
+        else:
+            fields[name] = content.decode()
+    for key, value in list(fields.items()):
+        if isinstance(value, str) and value.startswith("attach://") and value[9:] in files:
+            fields[key] = files.pop(value[9:])
+    fields.update(files)
+    return fields
+
+
 def decode_params(raw: dict[str, str]) -> dict[str, Any]:
     params: dict[str, Any] = {}
     for key, value in raw.items():
@@ -290,9 +357,13 @@ class FakeBotAPIServer:
 
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length).decode() if length else ""
+                data = self.rfile.read(length) if length else b""
                 ctype = self.headers.get("Content-Type", "")
-                raw = json.loads(body) if "json" in ctype and body else dict(parse_qsl(body))
+                if "multipart/form-data" in ctype:
+                    raw = _multipart(ctype, data)
+                else:
+                    body = data.decode()
+                    raw = json.loads(body) if "json" in ctype and body else dict(parse_qsl(body))
                 prefix = f"/bot{fake.token}/"
                 if not self.path.startswith(prefix):
                     code, payload = 401, json.dumps({"ok": False, "error_code": 401,
@@ -354,6 +425,13 @@ class InProcessRequest(BaseRequest):
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          read_timeout=None, write_timeout=None, connect_timeout=None, pool_timeout=None):
         api_method = url.rsplit("/", 1)[-1]
-        params = request_data.parameters if request_data else {}
+        params = dict(request_data.parameters) if request_data else {}
+        if request_data is not None and request_data.contains_files:
+            files = {name: {"filename": value[0], "content": value[1]}
+                     for name, value in (request_data.multipart_data or {}).items()}
+            for key, value in list(params.items()):
+                if isinstance(value, str) and value.startswith("attach://") and value[9:] in files:
+                    params[key] = files.pop(value[9:])
+            params.update(files)
         # getUpdates must not block the event loop here: no long polling.
-        return self.api.respond(api_method, dict(params), wait=False)
+        return self.api.respond(api_method, params, wait=False)

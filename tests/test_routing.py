@@ -43,9 +43,9 @@ def test_the_telegram_menu_is_the_tables_menu_rows_in_order():
     menu = menu_commands(TABLE, CLIENT, ZH)
     assert [(b.command, b.description) for b in menu] == [(c.name, ZH.text(c.description))
                                                          for c in TABLE.menu(CLIENT)]
-    # As before the table: the menu of nine, /skip and /deepen typed only.
+    # The client's menu: ten, /skip and /deepen typed only.
     assert [b.command for b in menu] == ["start", "back", "edit", "summary", "mydata", "delete", "restart",
-                                         "help", "cancel"]
+                                         "help", "cancel", "privacy"]
 
 
 def test_no_other_shell_module_spells_a_command_list():
@@ -71,9 +71,9 @@ async def test_the_driver_runs_each_row_and_only_the_rows(driver):
 
 
 async def test_a_driver_refuses_a_table_whose_feature_it_cannot_run(tmp_path):
-    table = Table([*COMMANDS, Command("leads", feature="leads", roles=frozenset({"advisor"}))])
+    table = Table([*COMMANDS, Command("audit", feature="audit", roles=frozenset({"advisor"}))])
     async with Storage(tmp_path / "t.sqlite3") as storage:
-        with pytest.raises(ValueError, match="leads"):
+        with pytest.raises(ValueError, match="audit"):
             Driver(storage, routes=table)
 
 
@@ -96,37 +96,30 @@ async def test_the_console_reads_its_command_words_from_the_table(tmp_path):
 # --- roles: a row for advisors only ------------------------------------------------
 
 
-class AdvisorDriver(Driver):
-    """A driver with a placeholder advisor feature (the table built here)."""
-
-    def _feature_handlers(self):
-        handlers = super()._feature_handlers()
-        handlers["leads"] = lambda user_id, arg, update_id: self._leads()
-        return handlers
-
-    async def _leads(self):
-        return self._say("help.text")  # placeholder: the lead book is the next step
-
-
-ADVISOR_TABLE = Table([*COMMANDS, Command("leads", feature="leads", menu=True, roles=frozenset({"advisor"}),
-                                          refusal="routing.only_advisor")])
-
-
 async def test_an_advisor_only_command_is_refused_politely_to_a_client(tmp_path):
     async with Storage(tmp_path / "a.sqlite3") as storage:
-        driver = AdvisorDriver(storage, today=lambda: TODAY, routes=ADVISOR_TABLE)
+        driver = Driver(storage, today=lambda: TODAY)
         [refused] = await driver.command(5, "leads")
         assert "顾问" in refused.text and refused.text == ZH.text("routing.only_advisor")
         assert refused.text != ZH.text("unknown.command")
-        [served] = await driver.command(5, "leads", role="advisor")
-        assert served.text == ZH.text("help.text")
         assert await storage.current_session(5) is None  # a refusal stores nothing
-    assert isinstance(ADVISOR_TABLE.route("client", "LEADS"), Refused)
-    assert ADVISOR_TABLE.route("advisor", "leads").name == "leads"
-    assert ADVISOR_TABLE.route("advisor", "nosuch") is None
-    # The menu follows the role: a client's has no /leads, an advisor's only /leads.
-    assert "leads" not in [c.name for c in ADVISOR_TABLE.menu("client")]
-    assert [c.name for c in ADVISOR_TABLE.menu("advisor")] == ["leads"]
+        # The roles come from the database: once an advisor, /leads is served.
+        await storage.add_advisor(5, "王芳")
+        assert await driver.roles_of(5) == {"client", "advisor"}
+        [served] = await driver.command(5, "leads")
+        assert served.text != ZH.text("routing.only_advisor")
+        await storage.remove_advisor(5)
+        assert (await driver.command(5, "leads"))[0].text == ZH.text("routing.only_advisor")
+    assert isinstance(TABLE.route("client", "LEADS"), Refused)
+    assert TABLE.route({"client", "advisor"}, "leads").name == "leads"
+    assert TABLE.route("advisor", "nosuch") is None
+    # The menu follows the roles: a client's has no /leads; an advisor's adds the book to the client's.
+    client_menu = [c.name for c in TABLE.menu("client")]
+    advisor_menu = [c.name for c in TABLE.menu({"client", "advisor"})]
+    assert "leads" not in client_menu and "invite" not in advisor_menu
+    assert advisor_menu[:len(client_menu)] == client_menu
+    assert {"leads", "lead", "due", "newlead", "link", "export"} <= set(advisor_menu)
+    assert "invite" in [c.name for c in TABLE.menu({"client", "admin"})]
 
 
 # --- skip and back words: the catalog's ----------------------------------------------

@@ -1,0 +1,272 @@
+"""The outbox of scheduled messages, and the one read of clients' greeting settings.
+
+The SQL of the ``outbox`` table lives here and only here. A row is one
+message to one recipient for one (occasion, occurrence): the table's unique
+key, so planning the same day twice inserts nothing twice. Its life:
+
+    pending ─claim─▶ sending ─▶ sent       (delivered; Telegram's message id kept)
+                        ├──────▶ unknown    (a timeout or network error: maybe delivered; never sent again)
+                        ├──────▶ failed     (the recipient blocked the bot, or Telegram refused the message)
+                        └──────▶ pending    (a 429 that outlasted its retries, or a drain stopped: not delivered)
+    pending ─────────────────▶ expired    (its day is over: a greeting never arrives a day late)
+    sending ─recover()───────▶ unknown    (a process died while sending it)
+
+Writes go through the storage's one writer (``Storage.write`` and
+``Storage.write_returning``), so a running bot and a command-line sender never
+fight over SQLite's write lock; a claim is one ``UPDATE … RETURNING`` in the
+writer's transaction, committed before anything is sent (at most once).
+``Storage.delete_user`` deletes a client's rows (``client_id``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+from flows.greetings.plan import GreetingClient
+
+from .storage import Storage
+
+Status = Literal["pending", "sending", "sent", "unknown", "failed", "expired"]
+STATUSES: tuple[Status, ...] = ("sent", "unknown", "failed", "expired", "pending", "sending")
+INSERT_CHUNK = 1_000  # rows per INSERT (8 parameters each: under SQLite's 32,766): a short transaction each
+_ALL = ", ".join(f"'{s}'" for s in STATUSES)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """A message to plan: one row, unless its (recipient, occasion, occurrence) is already there."""
+
+    recipient: int  # the chat it goes to
+    client_id: int | None  # whom it is about (deleted with the client's data); None: nobody's
+    occasion: str  # e.g. "birthday+mid_autumn"
+    occurrence: str  # e.g. "2027-09-15"
+    day: date  # the only day it may be sent on
+    payload: dict[str, Any]  # {"text": …, "button": …}: what the sender sends
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """A claimed row: the sender owns it until it marks it."""
+
+    id: int
+    recipient: int
+    client_id: int | None
+    occasion: str
+    occurrence: str
+    day: date
+    payload: dict[str, Any]
+    attempts: int  # claims so far, this one included
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    day: str
+    occasion: str
+    counts: dict[str, int]  # status → rows
+
+
+# One read for every client: the newest interview with a result (a client has
+# one, or two while a /restart keeps the last result readable), four answers of
+# it by primary key (decoded from JSON by SQLite: ``->> '$'``), and the signing
+# advisor — the lead's, else the referral's, active ones only. Clients with
+# negative ids are advisors' offline prospects, never greeted.
+_SETTINGS_SQL = """
+WITH latest AS (
+    SELECT user_id, MAX(session_id) AS sid FROM results WHERE user_id > 0 GROUP BY user_id
+)
+SELECT c.user_id, c.language, c.unreachable_since IS NULL,
+       (SELECT value ->> '$' FROM answers WHERE session_id = l.sid AND key = 'birth_date'),
+       (SELECT value ->> '$' FROM answers WHERE session_id = l.sid AND key = 'greetings_ok'),
+       (SELECT value ->> '$' FROM answers WHERE session_id = l.sid AND key = 'birthday_calendar'),
+       (SELECT value ->> '$' FROM answers WHERE session_id = l.sid AND key = 'name'),
+       COALESCE(la.name, ra.name)
+FROM latest l
+JOIN clients c ON c.user_id = l.user_id
+LEFT JOIN leads ld ON ld.client_id = c.user_id
+LEFT JOIN advisors la ON la.telegram_user_id = ld.advisor_id AND la.active = 1
+LEFT JOIN referrals rf ON rf.client_id = c.user_id
+LEFT JOIN advisors ra ON ra.telegram_user_id = rf.advisor_id AND ra.active = 1
+"""
+
+
+def _born(value: object) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _clients(rows: list[tuple]) -> tuple[list[GreetingClient], dict[int, str]]:
+    clients, languages = [], {}
+    for user_id, language, reachable, born, ok, calendar, name, advisor in rows:
+        clients.append(GreetingClient(
+            client_id=user_id,
+            chat_id=user_id,  # a client's chat with the bot is private: its id is theirs
+            born=_born(born),
+            lunar=calendar == "lunar",
+            opted_in=ok == 1,  # JSON true (an answer of False, or none, is no)
+            reachable=bool(reachable),
+            name=(name.strip() or None) if isinstance(name, str) else None,
+            advisor_name=advisor or None,
+        ))
+        languages[user_id] = language
+    return clients, languages
+
+
+_ROW_COLUMNS = "id, recipient, client_id, occasion, occurrence, day, payload, attempts"
+
+
+def _row(row: tuple) -> OutboxRow:
+    row_id, recipient, client_id, occasion, occurrence, day, payload, attempts = row
+    return OutboxRow(row_id, recipient, client_id, occasion, occurrence, date.fromisoformat(day),
+                     json.loads(payload), attempts)
+
+
+class Outbox:
+    """The outbox on a ``Storage`` (its connection for reads, its writer for writes)."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+
+    # --- reading what to plan ------------------------------------------------
+
+    async def greeting_clients(self) -> tuple[list[GreetingClient], dict[int, str]]:
+        """Every Telegram client with a finished interview, with their
+        greeting settings (the plan decides who is greeted), and each one's
+        language."""
+        rows = await self.storage.db.execute_fetchall(_SETTINGS_SQL)
+        # 100,000 objects take a while to build: off the event loop.
+        return await asyncio.to_thread(_clients, list(rows))
+
+    # --- planning --------------------------------------------------------------
+
+    async def add(self, messages: Iterable[NewMessage]) -> int:
+        """Insert the messages whose key is new; the number inserted. Each
+        chunk is one multi-row INSERT, committed by the writer between other
+        writes (chats' answers wait at most one chunk)."""
+        now = _now()
+        items = [(m.recipient, m.client_id, m.occasion, m.occurrence, m.day.isoformat(),
+                  json.dumps(m.payload, ensure_ascii=False), now, now) for m in messages]
+        inserted = 0
+        for start in range(0, len(items), INSERT_CHUNK):
+            chunk = items[start:start + INSERT_CHUNK]
+            inserted += await self.storage.write([(
+                "INSERT INTO outbox (recipient, client_id, occasion, occurrence, day, payload, created_at, updated_at)"
+                " VALUES " + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+                + " ON CONFLICT (recipient, occasion, occurrence) DO NOTHING",
+                tuple(v for item in chunk for v in item))])
+        return inserted
+
+    async def keys(self, day: date) -> set[tuple[int, str, str]]:
+        """The (recipient, occasion, occurrence) of the rows of ``day``: what
+        a new plan of that day need not render again."""
+        rows = await self.storage.db.execute_fetchall(
+            f"SELECT recipient, occasion, occurrence FROM outbox WHERE status IN ({_ALL}) AND day = ?",
+            (day.isoformat(),))  # every status: the (status, day) index
+        return {tuple(row) for row in rows}
+
+    async def planned(self, day: date) -> int:
+        rows = await self.storage.db.execute_fetchall("SELECT COUNT(*) FROM outbox WHERE day = ?", (day.isoformat(),))
+        return rows[0][0]
+
+    # --- before a drain --------------------------------------------------------
+
+    async def recover(self) -> int:
+        """At start: rows a dead process left ``sending`` may have been
+        delivered; they become ``unknown`` and are never sent again."""
+        return await self.storage.write([(
+            "UPDATE outbox SET status = 'unknown', updated_at = ? WHERE status = 'sending'", (_now(),))])
+
+    async def expire(self, today: date) -> int:
+        """Pending rows of a day before ``today`` expire: never sent a day late."""
+        return await self.storage.write([(
+            "UPDATE outbox SET status = 'expired', updated_at = ? WHERE status = 'pending' AND day < ?",
+            (_now(), today.isoformat()))])
+
+    async def fail_unreachable(self, day: date) -> int:
+        """Pending rows of ``day`` for clients who blocked the bot since they
+        were planned: ``failed``, nothing is sent to them."""
+        return await self.storage.write([(
+            "UPDATE outbox SET status = 'failed', updated_at = ? WHERE status = 'pending' AND day = ?"
+            " AND client_id IN (SELECT user_id FROM clients WHERE unreachable_since IS NOT NULL)",
+            (_now(), day.isoformat()))])
+
+    # --- the sender's claims and marks -----------------------------------------
+
+    async def claim(self, day: date, limit: int) -> list[OutboxRow]:
+        """Up to ``limit`` pending rows of ``day``, now ``sending`` (committed
+        before this returns: two senders never claim one row), oldest first."""
+        rows = await self.storage.write_returning([(
+            f"UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ?"
+            f" WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND day = ? ORDER BY id LIMIT ?)"
+            f" RETURNING {_ROW_COLUMNS}",
+            (_now(), day.isoformat(), limit))])
+        return sorted((_row(r) for r in rows), key=lambda r: r.id)
+
+    async def mark_sent_many(self, sent: Sequence[tuple[int, int]]) -> int:
+        """Rows sent: (row id, Telegram message id) pairs, in one statement.
+        From ``unknown`` too: another process's recover() may have marked a
+        row this one was sending; it was delivered after all."""
+        if not sent:
+            return 0
+        return await self.storage.write([(
+            "UPDATE outbox SET status = 'sent', message_id = m.value ->> 1, updated_at = ?"
+            " FROM json_each(?) AS m WHERE outbox.id = m.value ->> 0 AND outbox.status IN ('sending', 'unknown')",
+            (_now(), json.dumps(list(sent))))])
+
+    async def mark_unknown(self, row_id: int) -> None:
+        await self.storage.write([(
+            "UPDATE outbox SET status = 'unknown', updated_at = ? WHERE id = ? AND status = 'sending'",
+            (_now(), row_id))])
+
+    async def mark_failed(self, row_id: int) -> None:
+        await self.storage.write([(
+            "UPDATE outbox SET status = 'failed', updated_at = ? WHERE id = ? AND status IN ('sending', 'unknown')",
+            (_now(), row_id))])
+
+    async def mark_blocked(self, row: OutboxRow, since: int) -> None:
+        """A 403: the row ``failed``, the recipient's other pending rows too,
+        and the client marked unreachable (``Storage.mark_unreachable``)."""
+        now = _now()
+        await self.storage.write([
+            ("UPDATE outbox SET status = 'failed', updated_at = ? WHERE id = ? AND status IN ('sending', 'unknown')",
+             (now, row.id)),
+            ("UPDATE outbox SET status = 'failed', updated_at = ? WHERE recipient = ? AND status = 'pending'",
+             (now, row.recipient)),
+        ])
+        if row.client_id is not None:
+            await self.storage.mark_unreachable(row.client_id, since)
+
+    async def release(self, row_ids: Sequence[int]) -> int:
+        """Claimed rows that were not sent (a 429 that outlasted its retries, a
+        drain stopped or past its day): ``pending`` again."""
+        if not row_ids:
+            return 0
+        marks = ",".join("?" * len(row_ids))
+        return await self.storage.write([(
+            f"UPDATE outbox SET status = 'pending', updated_at = ? WHERE status = 'sending' AND id IN ({marks})",
+            (_now(), *row_ids))])
+
+    # --- for operators ---------------------------------------------------------
+
+    async def status(self, day: date | None = None) -> list[StatusCount]:
+        """Rows per day and occasion, by status; newest day first."""
+        where, params = ("WHERE day = ?", (day.isoformat(),)) if day else ("", ())
+        rows = await self.storage.db.execute_fetchall(
+            f"SELECT day, occasion, status, COUNT(*) FROM outbox {where} GROUP BY day, occasion, status"
+            f" ORDER BY day DESC, occasion", params)
+        table: dict[tuple[str, str], dict[str, int]] = {}
+        for day_text, occasion, status, count in rows:
+            table.setdefault((day_text, occasion), dict.fromkeys(STATUSES, 0))[status] = count
+        return [StatusCount(d, o, counts) for (d, o), counts in table.items()]
