@@ -20,7 +20,7 @@ and a crash in the middle of sending (issue 11, step 8).
    most once is shown too: ``unknown`` rows that never arrived.
 
     python bench/bench_greetings.py                       # the default run, under ~2 minutes
-    python bench/bench_greetings.py --clients 100000 --send 100000 --crash-clients 20000 --crash-rounds 5
+    python bench/bench_greetings.py --clients 100000 --send 100000 --crash-clients 3000 --crash-rounds 7
 
 Prints figures; asserts nothing about time.
 """
@@ -124,13 +124,14 @@ async def measure(db: Path, send: int, rate: float) -> dict:
     from bot.sender import Sender
     from bot.storage_outbox import Outbox
     from flows.greetings.plan import plan_day
+    from flows.registry import FLOWS
     from tests.fake_bot_api import FakeBotAPI, InProcessRequest
 
     figures: dict = {}
     async with Storage(db) as storage:
         outbox = Outbox(storage)
         t0 = time.perf_counter()
-        clients, languages = await outbox.greeting_clients()
+        clients, languages = await outbox.greeting_clients("diagnosis", FLOWS["diagnosis"].facts)
         t1 = time.perf_counter()
         greetings = plan_day(clients, MID_AUTUMN)
         t2 = time.perf_counter()
@@ -155,12 +156,21 @@ async def measure(db: Path, send: int, rate: float) -> dict:
         api = FakeBotAPI(TOKEN, record=False)
         bot = Bot(TOKEN, request=InProcessRequest(api))
         await bot.initialize()
-        sender = Sender(outbox, bot, rate)
-        progress = asyncio.create_task(_stop_after(sender, send))
+        class Counted(Sender):
+            """Stops claiming once ``send`` messages were sent (the rest of the day stays pending)."""
+
+            left = send
+
+            def _mark_sent(self, row_id: int, message_id: int) -> None:
+                super()._mark_sent(row_id, message_id)
+                self.left -= 1
+                if self.left <= 0:
+                    self.stop()
+
+        sender = Counted(outbox, bot, rate)
         cpu0, t0 = time.process_time(), time.perf_counter()
         report = await sender.drain(MID_AUTUMN)
         elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-        progress.cancel()
         await bot.shutdown()
         figures.update(sent=report.sent, send_s=elapsed, send_cpu_s=cpu, rate=rate,
                        achieved=report.sent / elapsed, achieved_pct=100 * report.sent / elapsed / rate,
@@ -168,17 +178,6 @@ async def measure(db: Path, send: int, rate: float) -> dict:
                        writer_batches=storage.batches, writes_per_batch=storage.batched_writes / max(1, storage.batches))
     figures["peak_rss_mb"] = peak_rss_mb()
     return figures
-
-
-async def _stop_after(sender, count: int) -> None:
-    """Stops the drain once ``count`` were sent (the rest of the day stays pending)."""
-    outbox = sender.outbox
-    while True:
-        await asyncio.sleep(0.05)
-        rows = await outbox.storage.db.execute_fetchall("SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
-        if rows[0][0] >= count:
-            sender.stop()
-            return
 
 
 # --- 3. the crash test -------------------------------------------------------------
@@ -246,8 +245,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=100_000, help="opted-in clients in the database")
     parser.add_argument("--send", type=int, default=20_000, help="messages sent in the rate test")
     parser.add_argument("--rate", type=float, default=1000.0, help="configured rate, messages/s (≤ 1000)")
-    parser.add_argument("--crash-clients", type=int, default=5_000, help="clients in the crash test's database")
+    parser.add_argument("--crash-clients", type=int, default=500, help="clients in the crash test's database")
     parser.add_argument("--crash-rounds", type=int, default=3, help=f"kills, one per day (≤ {len(CRASH_DAYS)})")
+    parser.add_argument("--crash-rate", type=float, default=50.0,
+                        help="GREETING_RATE of the crash test's sender (the fake Bot API over HTTP, a Python"
+                             " server in this process, answers about 100 a second)")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--phase", choices=("measure",), help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
@@ -285,9 +287,10 @@ def main() -> None:
 
         if args.crash_rounds > 0:
             started = time.perf_counter()
-            c = crash_test(work, args.crash_clients, min(args.crash_rounds, len(CRASH_DAYS)), args.rate, args.seed)
-            print(f"\ncrash test: {c['rounds']} × (sender process SIGKILLed while sending, then restarted),"
-                  f" {c['rows']:,} greetings, {time.perf_counter() - started:.0f} s:")
+            c = crash_test(work, args.crash_clients, min(args.crash_rounds, len(CRASH_DAYS)), args.crash_rate,
+                           args.seed)
+            print(f"\ncrash test: {c['rounds']} × (sender process SIGKILLed while sending at {args.crash_rate:,.0f}/s,"
+                  f" then restarted), {c['rows']:,} greetings, {time.perf_counter() - started:.0f} s:")
             print(f"  killed after                  {', '.join(f'{n:,}' for n in c['killed_after'])} messages")
             print(f"  duplicates                    {c['duplicates']:8d} (target 0)")
             print(f"  neither sent nor unknown      {c['lost']:8d} (target 0)")

@@ -26,7 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = _Parser(prog="diagbot", description="保险需求诊断 bot")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the Telegram bot (long polling); the console when no token is set")
-    sub.add_parser("console", help="run the interview in this terminal")
+    console = sub.add_parser("console", help="run the interview in this terminal")
+    console.add_argument("--user", metavar="TELEGRAM_USER_ID", default=None,
+                         help="play this Telegram user (an advisor, an admin, a client); default: a local user")
     advisors_cli.add_parser(sub)
     greetings_cli.add_parser(sub)
     try:
@@ -52,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
                       file=sys.stderr)
             from .console import main as console_main
 
-            asyncio.run(console_main(settings))
+            user = advisors_cli.user_id(args.user) if getattr(args, "user", None) else 0
+            asyncio.run(console_main(settings, user))
         else:
             from .telegram_app import run_polling
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TextIO
+
+from flows.messages import msg
 
 from .callbacks import (
     DETAIL_MENU,
@@ -60,6 +63,9 @@ def render(out: Outgoing) -> tuple[str, dict[str, Button]]:
     for row in out.buttons:  # a row of buttons is a line, as in Telegram
         shown = []
         for b in row:
+            if b.url is not None:  # a link: shown, nothing to press here
+                shown.append(f"{b.label}: {b.url}")
+                continue
             key = letter(b.press)
             if key is None:
                 n += 1
@@ -71,7 +77,9 @@ def render(out: Outgoing) -> tuple[str, dict[str, Button]]:
 
 
 async def run_console(storage: Storage, driver: Driver, read: Callable[[], str | None] | None = None,
-                      write: TextIO | None = None) -> None:
+                      write: TextIO | None = None, user: int = CONSOLE_USER_ID) -> None:
+    """``user``: whose chat this is (``diagbot console --user ID`` plays a
+    Telegram user: an advisor, an admin, a client)."""
     write = write or sys.stdout
     read = read or _stdin_line
     r = driver.renderer
@@ -80,6 +88,8 @@ async def run_console(storage: Storage, driver: Driver, read: Callable[[], str |
         shown: dict[str, Button] = {}
         for out in outs:
             text, buttons = render(out)
+            if out.attachment is not None:
+                text += "\n" + r(msg("console.file_saved", path=_save(out.attachment, files)))
             print(text, end="\n\n", file=write, flush=True)
             if buttons:
                 shown = buttons
@@ -89,31 +99,36 @@ async def run_console(storage: Storage, driver: Driver, read: Callable[[], str |
         return shown
 
     card_keys: dict[str, Button] = {}
+    # Pictures and documents (a QR code, a CSV export) are saved beside the database.
+    files = Path(storage.path).parent if storage.path != ":memory:" else Path(".")
 
     print(r.text("console.welcome"), end="\n\n", file=write)
-    buttons = show(await driver.command(CONSOLE_USER_ID, "start"))
+    buttons = show(await driver.command(user, "start"))
     before_prompt: dict[str, Button] = {}  # the keys a one-shot prompt replaced
     while True:
         line = read()
         if line is None or line.strip().lower() in QUIT_WORDS:
-            print(r.text(await _goodbye(storage)), file=write)
+            print(r.text(await _goodbye(storage, user)), file=write)
             return
         text = line.strip()
-        word = text.lstrip("/").lower()
+        word, _, arg = text.lstrip("/").partition(" ")
+        word = word.lower()
         pressed = buttons.get(text.lower()) or card_keys.get(text.lower())
-        command = driver.routes.known(word)  # the command words: bot.routing
+        # The command words: bot.routing; a word with more after it is a
+        # command only when typed with its slash (/lead 3), else it is text.
+        command = driver.routes.known(word) and (not arg or text.startswith("/"))
         if pressed is None and not command:
-            pressed = menu_pick(text, buttons, await _every_edit_item(driver, buttons))
+            pressed = menu_pick(text, buttons, await _every_edit_item(driver, buttons, user))
         acted = False
         if pressed is not None:
-            outs = await driver.button(CONSOLE_USER_ID, pressed.data)
+            outs = await driver.button(user, pressed.data)
             acted = bool(outs)
             if not acted:  # an expired button: Telegram shows this as a toast
                 outs = [Outgoing(r.text("button.stale"))]
         elif command:
-            outs = await driver.command(CONSOLE_USER_ID, word)
+            outs = await driver.command(user, word, arg.strip())
         else:
-            outs = await driver.text(CONSOLE_USER_ID, line)
+            outs = await driver.text(user, line)
         new_buttons = show(outs)
         # A reply that asks something (or offers buttons) replaces the keys;
         # one that only informs (summary, help) leaves the question's keys usable.
@@ -131,10 +146,18 @@ async def run_console(storage: Storage, driver: Driver, read: Callable[[], str |
             before_prompt = {}
             if deleted:
                 card_keys.clear()
-        elif _answered_last(outs, buttons) and await _interview_done(storage):
+        elif _answered_last(outs, buttons) and await _interview_done(storage, user):
             # The last question answered: its keys are spent; a number typed
             # now is a message (the bot says the diagnosis is complete).
             buttons = {}
+
+
+def _save(attachment, folder: Path) -> str:
+    """A picture or a document, written to a file; its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / attachment.filename
+    path.write_bytes(attachment.content)
+    return str(path)
 
 
 def _answered_last(outs: list[Outgoing], buttons: dict[str, Button]) -> bool:
@@ -142,26 +165,26 @@ def _answered_last(outs: list[Outgoing], buttons: dict[str, Button]) -> bool:
     return bool(outs) and any(isinstance(b.press, (Choose, SkipStep, GoBack)) for b in buttons.values())
 
 
-async def _interview_done(storage: Storage) -> bool:
-    session = await storage.current_session(CONSOLE_USER_ID)
+async def _interview_done(storage: Storage, user: int) -> bool:
+    session = await storage.current_session(user)
     return session is not None and session.state.status == "done"
 
 
-async def _goodbye(storage: Storage) -> str:
+async def _goodbye(storage: Storage, user: int) -> str:
     """Say what is saved: nothing before consent or after /delete; a finished
     diagnosis; or answers to go on with."""
-    session = await storage.current_session(CONSOLE_USER_ID)
+    session = await storage.current_session(user)
     if session is None:
         return "console.bye_nothing_saved"
     return "console.bye_done" if session.state.status == "done" else "console.bye"
 
 
-async def _every_edit_item(driver: Driver, buttons: dict[str, Button]) -> list[Button]:
+async def _every_edit_item(driver: Driver, buttons: dict[str, Button], user: int) -> list[Button]:
     """At the edit menu's list of sections, the items of every section: a
     question's label typed there picks it, as on one long menu."""
     if not any(isinstance(b.press, EditSection) for b in buttons.values()):
         return []
-    return [b for row in edit_section(await driver.edit_items(CONSOLE_USER_ID), driver.renderer).buttons for b in row]
+    return [b for row in edit_section(await driver.edit_items(user), driver.renderer).buttons for b in row]
 
 
 def menu_pick(text: str, buttons: dict[str, Button], more: Sequence[Button] = ()) -> Button | None:
@@ -192,8 +215,8 @@ def _stdin_line() -> str | None:
         return None
 
 
-async def main(settings) -> None:
+async def main(settings, user: int = CONSOLE_USER_ID) -> None:
     async with Storage(settings.database_path) as storage:
         driver = Driver(storage, timezone=settings.tz, language=settings.language,
                         admin_ids=settings.admin_user_ids, bot_username=settings.bot_username)
-        await run_console(storage, driver)
+        await run_console(storage, driver, user=user)

@@ -148,9 +148,10 @@ class Room:
 
 def default_rooms() -> list[Room]:
     from .advisors import AdvisorsRoom
+    from .greetings_room import GreetingsRoom
     from .leadbook import LeadBookRoom
 
-    return [AdvisorsRoom(), LeadBookRoom()]
+    return [AdvisorsRoom(), LeadBookRoom(), GreetingsRoom()]
 
 
 class Driver:
@@ -309,6 +310,11 @@ class Driver:
         flow = self.flows[flow_name]
         state, reply = engine.start(flow, self.context())
         self._shown_consent(subject, True)  # a typed answer to its first question is taken
+        if flow.consent_key is None:
+            # No consent to wait for: stored at once, so a skip (跳过) of its
+            # first question is taken like an answer (``_handle`` reads the first
+            # event of an unstored interview as the consent's answer).
+            await self.storage.save_session(subject, None, state, {}, [])
         return self._owned(subject, present(reply, flow.report, self.renderer))
 
     async def _side(self, focus: Focus, event: Event, update_id: int | None) -> list[Outgoing]:
@@ -317,9 +323,16 @@ class Driver:
         if state is not None and state.status in ("done", "declined"):
             outcome = engine.conclusion(self._flow_of(state), state, self.context())
             await self.leads.clear_focus(focus.chat_id)
+            ending: list[Outgoing] = []
             for room in self.rooms:
                 if focus.flow in room.side_flows():
-                    outs += await room.side_done(focus.chat_id, focus, state, outcome)
+                    ending += await room.side_done(focus.chat_id, focus, state, outcome)
+            if ending:
+                # The end is the room's to say: the engine's closing words
+                # (诊断已完成… /summary /edit /deepen) and a result card (its
+                # buttons act on the chat's own interview) are a client's. A
+                # message that takes a reply keyboard away is kept for that.
+                outs = [o for o in outs if o.remove_reply_keyboard] + ending
         return outs
 
     async def end_side(self, chat_id: int) -> Focus | None:

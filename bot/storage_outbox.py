@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
@@ -35,13 +35,14 @@ Status = Literal["pending", "sending", "sent", "unknown", "failed", "expired"]
 STATUSES: tuple[Status, ...] = ("sent", "unknown", "failed", "expired", "pending", "sending")
 INSERT_CHUNK = 1_000  # rows per INSERT (8 parameters each: under SQLite's 32,766): a short transaction each
 _ALL = ", ".join(f"'{s}'" for s in STATUSES)
+_JSON = json.JSONEncoder(ensure_ascii=False)  # one encoder for 100,000 payloads (json.dumps makes one per call)
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class NewMessage:
     """A message to plan: one row, unless its (recipient, occasion, occurrence) is already there."""
 
@@ -75,27 +76,30 @@ class StatusCount:
 
 
 # One read for every client: the newest interview with a result (a client has
-# one, or two while a /restart keeps the last result readable), four answers of
-# it by primary key (decoded from JSON by SQLite: ``->> '$'``), and the signing
-# advisor — the lead's, else the referral's, active ones only. Clients with
-# negative ids are advisors' offline prospects, never greeted.
+# one, or two while a /restart keeps the last result readable), if it was run
+# by this flow; four of its answers by primary key (the keys the flow names for
+# those facts; decoded from JSON by SQLite: ``->> '$'``); the signing advisor —
+# the lead's, else the referral's, active ones only. Clients with negative ids
+# are advisors' offline prospects, never greeted.
 _SETTINGS_SQL = """
 WITH latest AS (
     SELECT user_id, MAX(session_id) AS sid FROM results WHERE user_id > 0 GROUP BY user_id
 )
 SELECT c.user_id, c.language, c.unreachable_since IS NULL,
-       (SELECT value ->> '$' FROM answers WHERE session_id = l.sid AND key = 'birth_date'),
-       (SELECT value ->> '$' FROM answers WHERE session_id = l.sid AND key = 'greetings_ok'),
-       (SELECT value ->> '$' FROM answers WHERE session_id = l.sid AND key = 'birthday_calendar'),
-       (SELECT value ->> '$' FROM answers WHERE session_id = l.sid AND key = 'name'),
+       (SELECT value ->> '$' FROM answers WHERE session_id = l.sid AND key = :birth_date),
+       (SELECT value ->> '$' FROM answers WHERE session_id = l.sid AND key = :greetings),
+       (SELECT value ->> '$' FROM answers WHERE session_id = l.sid AND key = :birthday_calendar),
+       (SELECT value ->> '$' FROM answers WHERE session_id = l.sid AND key = :name),
        COALESCE(la.name, ra.name)
 FROM latest l
+JOIN sessions s ON s.id = l.sid AND s.flow = :flow
 JOIN clients c ON c.user_id = l.user_id
 LEFT JOIN leads ld ON ld.client_id = c.user_id
 LEFT JOIN advisors la ON la.telegram_user_id = ld.advisor_id AND la.active = 1
 LEFT JOIN referrals rf ON rf.client_id = c.user_id
 LEFT JOIN advisors ra ON ra.telegram_user_id = rf.advisor_id AND ra.active = 1
 """
+GREETING_FACTS = ("birth_date", "greetings", "birthday_calendar", "name")
 
 
 def _born(value: object) -> date | None:
@@ -115,7 +119,7 @@ def _clients(rows: list[tuple]) -> tuple[list[GreetingClient], dict[int, str]]:
             chat_id=user_id,  # a client's chat with the bot is private: its id is theirs
             born=_born(born),
             lunar=calendar == "lunar",
-            opted_in=ok == 1,  # JSON true (an answer of False, or none, is no)
+            opted_in=ok == 1,  # JSON true (false, or no answer: no)
             reachable=bool(reachable),
             name=(name.strip() or None) if isinstance(name, str) else None,
             advisor_name=advisor or None,
@@ -125,6 +129,26 @@ def _clients(rows: list[tuple]) -> tuple[list[GreetingClient], dict[int, str]]:
 
 
 _ROW_COLUMNS = "id, recipient, client_id, occasion, occurrence, day, payload, attempts"
+
+
+def _payload_encoder() -> Callable[[dict[str, Any]], str]:
+    """JSON of payloads, each value encoded once per object: the rows of one
+    plan share their button (one dict), and encoding a dict costs ten times
+    a string."""
+    done: dict[int, tuple[object, str]] = {}
+
+    def value(v: object) -> str:
+        if isinstance(v, str):
+            return _JSON.encode(v)
+        found = done.get(id(v))
+        if found is None:
+            found = done[id(v)] = (v, _JSON.encode(v))  # the object is kept: its id stays its own
+        return found[1]
+
+    def encode(payload: dict[str, Any]) -> str:
+        return "{" + ", ".join(f"{_JSON.encode(k)}: {value(v)}" for k, v in payload.items()) + "}"
+
+    return encode
 
 
 def _row(row: tuple) -> OutboxRow:
@@ -141,11 +165,15 @@ class Outbox:
 
     # --- reading what to plan ------------------------------------------------
 
-    async def greeting_clients(self) -> tuple[list[GreetingClient], dict[int, str]]:
-        """Every Telegram client with a finished interview, with their
-        greeting settings (the plan decides who is greeted), and each one's
-        language."""
-        rows = await self.storage.db.execute_fetchall(_SETTINGS_SQL)
+    async def greeting_clients(self, flow: str, facts: Mapping[str, str]) -> tuple[list[GreetingClient],
+                                                                                   dict[int, str]]:
+        """Every Telegram client whose newest finished interview was run by
+        ``flow``, with their greeting settings (the plan decides who is
+        greeted), and each one's language. ``facts``: the flow's answer key
+        of each of ``GREETING_FACTS`` (``Flow.facts``; the shell never names a
+        step key)."""
+        params = {"flow": flow, **{fact: facts.get(fact) for fact in GREETING_FACTS}}
+        rows = await self.storage.db.execute_fetchall(_SETTINGS_SQL, params)
         # 100,000 objects take a while to build: off the event loop.
         return await asyncio.to_thread(_clients, list(rows))
 
@@ -156,8 +184,9 @@ class Outbox:
         chunk is one multi-row INSERT, committed by the writer between other
         writes (chats' answers wait at most one chunk)."""
         now = _now()
-        items = [(m.recipient, m.client_id, m.occasion, m.occurrence, m.day.isoformat(),
-                  json.dumps(m.payload, ensure_ascii=False), now, now) for m in messages]
+        encode = _payload_encoder()
+        items = [(m.recipient, m.client_id, m.occasion, m.occurrence, m.day.isoformat(), encode(m.payload), now, now)
+                 for m in messages]
         inserted = 0
         for start in range(0, len(items), INSERT_CHUNK):
             chunk = items[start:start + INSERT_CHUNK]
@@ -195,11 +224,11 @@ class Outbox:
             (_now(), today.isoformat()))])
 
     async def fail_unreachable(self, day: date) -> int:
-        """Pending rows of ``day`` for clients who blocked the bot since they
+        """Pending rows of ``day`` to people who blocked the bot since they
         were planned: ``failed``, nothing is sent to them."""
         return await self.storage.write([(
             "UPDATE outbox SET status = 'failed', updated_at = ? WHERE status = 'pending' AND day = ?"
-            " AND client_id IN (SELECT user_id FROM clients WHERE unreachable_since IS NOT NULL)",
+            " AND recipient IN (SELECT user_id FROM clients WHERE unreachable_since IS NOT NULL)",
             (_now(), day.isoformat()))])
 
     # --- the sender's claims and marks -----------------------------------------
@@ -237,7 +266,8 @@ class Outbox:
 
     async def mark_blocked(self, row: OutboxRow, since: int) -> None:
         """A 403: the row ``failed``, the recipient's other pending rows too,
-        and the client marked unreachable (``Storage.mark_unreachable``)."""
+        and the recipient marked unreachable (``Storage.mark_unreachable``:
+        a private chat's id is its user's)."""
         now = _now()
         await self.storage.write([
             ("UPDATE outbox SET status = 'failed', updated_at = ? WHERE id = ? AND status IN ('sending', 'unknown')",
@@ -245,8 +275,7 @@ class Outbox:
             ("UPDATE outbox SET status = 'failed', updated_at = ? WHERE recipient = ? AND status = 'pending'",
              (now, row.recipient)),
         ])
-        if row.client_id is not None:
-            await self.storage.mark_unreachable(row.client_id, since)
+        await self.storage.mark_unreachable(row.recipient, since)
 
     async def release(self, row_ids: Sequence[int]) -> int:
         """Claimed rows that were not sent (a 429 that outlasted its retries, a

@@ -489,12 +489,14 @@ def run_polling(settings: Settings) -> None:
     from .greetings import GreetingClock
 
     clock = GreetingClock(storage, settings)
+    # Messages the driver posts (a lead card) are sent at once, not at the next tick.
+    app.bot_data["channel"].driver.nudge = clock.nudge
 
     async def post_init(application: Application) -> None:
         await storage.open()
         await _post_init(application)
-        # Scheduled greetings: the JobQueue only ticks (now, then every
-        # TICK_SECONDS); the outbox in the database decides what is due.
+        # The outbox (greetings, lead cards): the JobQueue only ticks (now,
+        # then every TICK_SECONDS); the database decides what is due.
         await clock.start()
         if application.job_queue is None:
             log.error("no JobQueue (install python-telegram-bot[job-queue]): greetings are not sent")

@@ -26,7 +26,7 @@ from .contact import NO_PHONE, parse_phone
 from .diagnosis import DIAGNOSIS as _BASE
 from .diagnosis import S_PERSON
 from .diagnosis_report import REPORT
-from .flow import Context, Flow, Step
+from .flow import Context, Step
 from .messages import Msg, msg
 from .parsing import ParseError
 

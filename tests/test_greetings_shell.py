@@ -14,19 +14,26 @@ from telegram import Bot
 
 from bot import greetings
 from bot.__main__ import main
+from bot.callbacks import Greetings, decode
 from bot.config import load
-from bot.greetings import GreetingClock, end_of, plan, render, stop_button
+from bot.greetings import GreetingClock, end_of, plan, render, stop_keyboard
 from bot.i18n import Renderer
 from bot.storage import Storage
-from bot.storage_outbox import Outbox
+from bot.storage_outbox import NewMessage, Outbox
 from bot.telegram_app import chat_tag
 from flows.greetings.plan import Greeting
 from flows.messages import msg
+from flows.registry import FLOWS
 from tests.fake_bot_api import FakeBotAPI, FakeBotAPIServer, InProcessRequest
 from tests.test_outbox import LUNAR, MID_AUTUMN, PROSPECT, SOLAR, TOKEN, rows, seed
 
 TZ = ZoneInfo("Asia/Shanghai")
+ZH = Renderer("zh_CN", strict=True)
 DECLINED = 700003
+
+
+async def read(storage: Storage):
+    return await Outbox(storage).greeting_clients("diagnosis", FLOWS["diagnosis"].facts)
 
 
 @pytest.fixture
@@ -47,7 +54,7 @@ async def test_the_settings_are_the_answers_of_the_newest_finished_interview(sto
     # A client who blocked the bot; a client whose advisor was removed.
     await seed(storage, 700011, unreachable=True, advisor=(9003, "陈静"), via="referral")
     await storage.remove_advisor(9003)
-    clients, languages = await Outbox(storage).greeting_clients()
+    clients, languages = await read(storage)
     found = {c.client_id: c for c in clients}
     assert sorted(found) == [SOLAR, LUNAR, DECLINED, 700010, 700011]
     assert all(c.chat_id == c.client_id for c in clients)
@@ -61,15 +68,23 @@ async def test_the_settings_are_the_answers_of_the_newest_finished_interview(sto
     assert languages[SOLAR] == "zh_CN"
 
 
+async def test_the_answer_keys_are_the_flow_s_facts_and_other_flows_are_not_read(storage):
+    await seed(storage, SOLAR, born="1990-03-12", calendar="lunar", name="李女士")
+    outbox = Outbox(storage)
+    [found], _ = await outbox.greeting_clients("diagnosis", {"greetings": "greetings_ok", "birth_date": "birth_date"})
+    assert (found.born, found.opted_in, found.lunar, found.name) == (date(1990, 3, 12), True, False, None)
+    assert await outbox.greeting_clients("offline", FLOWS["diagnosis"].facts) == ([], {})
+
+
 async def test_the_lead_s_advisor_signs_before_the_referral_s(storage):
     await seed(storage, SOLAR, advisor=(9001, "王芳"))  # a lead of 王芳
     await storage.write([("INSERT INTO advisors (telegram_user_id, name, referral_token, created_at) VALUES"
                           " (9002, '张伟', 't9002', 'x')", ()),
                          ("INSERT INTO referrals (client_id, advisor_id, created_at) VALUES (?, 9002, 'x')", (SOLAR,))])
-    [found], _ = await Outbox(storage).greeting_clients()
+    [found], _ = await read(storage)
     assert found.advisor_name == "王芳"
     await storage.remove_advisor(9001)
-    [found], _ = await Outbox(storage).greeting_clients()
+    [found], _ = await read(storage)
     assert found.advisor_name == "张伟"
 
 
@@ -80,32 +95,33 @@ def test_a_row_carries_the_rendered_text_and_the_stop_button():
     assert (row.recipient, row.client_id, row.occasion, row.occurrence, row.day) == (
         SOLAR, SOLAR, "mid_autumn", "2027-09-15", MID_AUTUMN)
     assert row.payload["text"].startswith("李女士,您好!\n月圆人团圆")
-    assert row.payload["button"] == {"action": "stop_greetings", "label_key": "greet.button.stop",
-                                     "label": stop_button(Renderer("zh_CN"))["label"], "data": "g|off"}
+    assert row.payload["keyboard"] == [[{"text": ZH.text("greet.button.stop"), "callback_data": "g|off"}]]
+    assert decode("g|off") == Greetings("off")  # what bot.greetings_room handles
 
 
-async def test_the_stop_button_is_sent_once_the_catalog_has_its_label(storage, monkeypatch):
-    monkeypatch.setattr(greetings, "STOP_LABEL", "greet.name.mid_autumn")  # any label the catalog has
+async def test_no_stop_button_while_the_catalog_has_no_label_for_it(storage, monkeypatch):
+    monkeypatch.setattr(greetings, "STOP_LABEL", "greet.button.not_there")
+    assert stop_keyboard(ZH) == []
     await seed(storage, SOLAR)
     api = FakeBotAPI(TOKEN)
     clock = await clock_at(storage, api, datetime(2027, 9, 15, 9, 0, tzinfo=TZ))
     await ticked(clock)
     await clock.stop()
     [sent] = api.sent_to(SOLAR)
-    assert sent["reply_markup"] == {"inline_keyboard": [[{"text": "中秋节", "callback_data": "g|off"}]]}
+    assert "reply_markup" not in sent and "中秋" in sent["text"]
 
 
-async def clock_at(storage: Storage, api: FakeBotAPI, *moments: datetime, **settings) -> GreetingClock:
-    """A clock whose ``now`` walks through the moments (the last one stays)."""
-    left = list(moments)
-
-    def now() -> datetime:
-        return left.pop(0) if len(left) > 1 else left[0]
-
+async def clock_at(storage: Storage, api: FakeBotAPI, moment: datetime, **settings) -> GreetingClock:
+    """A clock whose time is ``moment`` (a test moves it: ``clock.now = …``)."""
     bot = Bot(TOKEN, request=InProcessRequest(api))
     clock = GreetingClock(storage, load(_env_file=None, telegram_bot_token=TOKEN, greeting_rate=1000, **settings),
-                          bot=bot, now=now)
+                          bot=bot, now=lambda: moment)
     await clock.start()
+    return clock
+
+
+def at(clock: GreetingClock, moment: datetime) -> GreetingClock:
+    clock.now = lambda: moment
     return clock
 
 
@@ -115,19 +131,61 @@ async def ticked(clock: GreetingClock) -> None:
         await clock._task
 
 
-async def test_the_clock_does_nothing_before_greeting_time_then_sends_the_day_once(storage):
+async def test_before_greeting_time_the_clock_plans_no_greeting_then_sends_the_day_once(storage):
     await seed(storage, SOLAR)
     await seed(storage, LUNAR, born="1985-09-29", calendar="lunar")
     api = FakeBotAPI(TOKEN)
-    morning = [datetime(2027, 9, 15, 8, 59, 59, tzinfo=TZ), datetime(2027, 9, 15, 9, 0, tzinfo=TZ),
-               datetime(2027, 9, 15, 9, 1, tzinfo=TZ)]
-    clock = await clock_at(storage, api, *morning)
+    clock = await clock_at(storage, api, datetime(2027, 9, 15, 8, 59, 59, tzinfo=TZ))
     await ticked(clock)
     assert api.sent == [] and rows(storage) == []  # before 09:00: nothing planned, nothing sent
-    await ticked(clock)
+    await ticked(at(clock, datetime(2027, 9, 15, 9, 0, tzinfo=TZ)))
     assert len(api.sent_to(SOLAR)) == 1 and len(api.sent_to(LUNAR)) == 1
-    await ticked(clock)  # every later tick: planned already, nothing pending
+    await ticked(at(clock, datetime(2027, 9, 15, 9, 1, tzinfo=TZ)))  # later ticks: planned already, nothing pending
     assert len(api.sent) == 2 and [r[4] for r in rows(storage)] == ["sent", "sent"]
+    await clock.stop()
+
+
+async def test_other_rows_of_today_go_at_any_hour_and_a_nudge_sends_them_at_once(storage):
+    """A lead card is posted at 07:00 (before GREETING_TIME): the driver's
+    nudge drains it without waiting for a tick; no greeting is planned."""
+    await seed(storage, SOLAR)
+    api = FakeBotAPI(TOKEN)
+    clock = await clock_at(storage, api, datetime(2027, 9, 15, 7, 0, tzinfo=TZ))
+    await Outbox(storage).add([NewMessage(9001, SOLAR, "lead_card", "7", MID_AUTUMN, {"text": "新线索 #7"})])
+    clock.nudge()
+    await clock._task
+    assert [m["text"] for m in api.sent] == ["新线索 #7"]
+    # A nudge while a drain runs: the drain looks once more before it ends.
+    await Outbox(storage).add([NewMessage(9001, None, "lead_card", "8", MID_AUTUMN, {"text": "新线索 #8"})])
+    clock.nudge()
+    running = clock._task
+    await Outbox(storage).add([NewMessage(9001, None, "lead_card", "9", MID_AUTUMN, {"text": "新线索 #9"})])
+    clock.nudge()
+    assert clock._task is running
+    await running
+    assert [m["text"] for m in api.sent] == ["新线索 #7", "新线索 #8", "新线索 #9"]
+    assert [r[1] for r in rows(storage)] == ["lead_card"] * 3  # no greeting before 09:00
+    await clock.stop()
+
+
+async def test_the_clock_plans_again_only_every_replan_seconds(storage, monkeypatch):
+    await seed(storage, SOLAR)
+    api = FakeBotAPI(TOKEN)
+    clock = await clock_at(storage, api, datetime(2027, 9, 15, 9, 0, tzinfo=TZ))
+    planned = []
+    real_plan = greetings.plan
+
+    async def counting(*args, **kw):
+        planned.append(1)
+        return await real_plan(*args, **kw)
+
+    monkeypatch.setattr(greetings, "plan", counting)
+    await ticked(clock)
+    await seed(storage, LUNAR)  # finishes the interview at 09:03
+    await ticked(at(clock, datetime(2027, 9, 15, 9, 5, tzinfo=TZ)))  # not planned again yet
+    assert len(planned) == 1 and api.sent_to(LUNAR) == []
+    await ticked(at(clock, datetime(2027, 9, 15, 9, 10, tzinfo=TZ)))  # planned again: the newcomer is greeted
+    assert len(planned) == 2 and len(api.sent_to(LUNAR)) == 1 and len(api.sent_to(SOLAR)) == 1
     await clock.stop()
 
 

@@ -9,6 +9,7 @@ Unit tests, in process: the real ``telegram.Bot`` on the socket-free
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sqlite3
@@ -117,7 +118,7 @@ def status_of(storage: Storage, recipient: int) -> list[str]:
 def message(recipient: int, occasion: str = "mid_autumn", day: date = MID_AUTUMN, client_id: int | None = None,
             text: str = "中秋快乐") -> NewMessage:
     return NewMessage(recipient, recipient if client_id is None else client_id, occasion, day.isoformat(), day,
-                      {"text": text, "button": None})
+                      {"text": text})
 
 
 async def test_planning_a_day_twice_inserts_nothing_twice(storage):
@@ -147,7 +148,8 @@ async def test_a_day_is_sent_once_with_the_message_ids_kept(storage, api):
     assert len(solar) == 1 and len(lunar) == 1
     assert solar[0]["text"].startswith("李女士,") and "中秋" in solar[0]["text"] and "—— 您的顾问 王芳" in solar[0]["text"]
     assert "农历生日" in lunar[0]["text"] and "中秋" in lunar[0]["text"]
-    assert "reply_markup" not in solar[0]  # no button while the catalog has no label for it
+    stop = {"inline_keyboard": [[{"text": "不再接收祝福", "callback_data": "g|off"}]]}
+    assert solar[0]["reply_markup"] == stop and lunar[0]["reply_markup"] == stop
     assert {(r[0], r[4], r[5]) for r in rows(storage)} == {(SOLAR, "sent", solar[0]["message_id"]),
                                                           (LUNAR, "sent", lunar[0]["message_id"])}
     # Idempotent: the same day again sends nothing new.
@@ -229,6 +231,36 @@ async def test_a_403_fails_the_row_marks_the_client_unreachable_and_sends_them_n
     assert planned.due == 1 and drained.sent == 1 and api.sent_to(BLOCKED) == []
 
 
+async def test_a_403_from_an_advisor_marks_the_advisor_not_the_client_the_card_is_about(storage, api):
+    await seed(storage, SOLAR)
+    await seed(storage, 9001, ok=False)  # the advisor has a client row of their own
+    outbox = Outbox(storage)
+    card = NewMessage(9001, SOLAR, "lead_card", "7", MID_AUTUMN,
+                      {"text": "新线索 #7", "keyboard": [[{"text": "打开", "callback_data": "lo|7"}]]})
+    await outbox.add([card])
+    api.fail("sendMessage", blocked())
+    sender = await sender_for(storage, InProcessRequest(api))
+    drained = await sender.drain(MID_AUTUMN)
+    assert drained.failed == 1 and status_of(storage, 9001) == ["failed"]
+    assert await storage.unreachable_since(9001) is not None and await storage.unreachable_since(SOLAR) is None
+    # The client's own greeting goes; a card to a blocked advisor planned later is failed, not sent.
+    await outbox.add([NewMessage(9001, SOLAR, "lead_card", "8", MID_AUTUMN, {"text": "新线索 #8"})])
+    _, _, drained = await run_day(outbox, sender, MID_AUTUMN, language="zh_CN")
+    assert drained.sent == 1 and len(api.sent_to(SOLAR)) == 1 and api.sent_to(9001) == []
+    assert status_of(storage, 9001) == ["failed", "failed"]
+
+
+async def test_a_payload_keyboard_is_sent_as_an_inline_keyboard(storage, api):
+    outbox = Outbox(storage)
+    keyboard = [[{"text": "打开", "callback_data": "lo|7"}], [{"text": "聊天", "url": "tg://user?id=5"}]]
+    await outbox.add([NewMessage(9001, None, "lead_card", "7", MID_AUTUMN, {"text": "新线索", "keyboard": keyboard}),
+                      NewMessage(9002, None, "lead_card", "8", MID_AUTUMN, {"text": "新线索", "keyboard": []})])
+    drained = await (await sender_for(storage, InProcessRequest(api))).drain(MID_AUTUMN)
+    assert drained.sent == 2
+    assert api.sent_to(9001)[0]["reply_markup"] == {"inline_keyboard": keyboard}
+    assert "reply_markup" not in api.sent_to(9002)[0]
+
+
 async def test_a_client_found_blocked_after_planning_gets_nothing(storage, api):
     await seed(storage, SOLAR)
     outbox = Outbox(storage)
@@ -255,8 +287,6 @@ async def test_recover_turns_rows_left_sending_into_unknown_never_sent(storage, 
 async def test_two_senders_never_claim_the_same_row(storage):
     outbox = Outbox(storage)
     await outbox.add([message(800000 + i) for i in range(50)])
-    import asyncio
-
     claims = await asyncio.gather(*(outbox.claim(MID_AUTUMN, 7) for _ in range(10)))
     ids = [r.id for claim in claims for r in claim]
     assert len(ids) == 50 == len(set(ids))
