@@ -98,9 +98,13 @@ class AdvisorsRoom(Room):
                 return found
         elif payload:
             advisor = await self.driver.storage.advisor_by_token(payload)
-            if advisor is not None and advisor.telegram_user_id != user_id:
+            if (advisor is not None and advisor.telegram_user_id != user_id
+                    and await self.driver.leads.lead_of_client(user_id) is None):
                 # First touch: a client another advisor's link brought stays theirs
-                # (and this advisor is never told the client exists).
+                # (and this advisor is never told the client exists); a client who
+                # is already a lead keeps the lead's advisor (or waits for an admin).
+                # Kept from now (not only from consent): the consent text names
+                # the advisor, and /mydata and /delete cover it.
                 await self.driver.leads.refer(user_id, advisor.telegram_user_id)
         return await self.driver._start(user_id, update_id)
 
@@ -180,23 +184,45 @@ class AdvisorsRoom(Room):
     # --- the lead -------------------------------------------------------------------
 
     async def stored(self, user_id: int, before: State | None, after: State) -> list[Outgoing]:
+        """The lead follows the stored answer, whatever the interview before
+        it said (a /restart's new interview answering no withdraws the lead
+        the earlier one made)."""
         flow = self.driver._flow_of(after)
-        if "contact_ok" not in flow.facts:
+        key = flow.facts.get("contact_ok")
+        if key is None or key not in after.answers:
             return []
-        was = before is not None and flow.fact(before.answers, "contact_ok") is True
-        now = flow.fact(after.answers, "contact_ok") is True
-        if now and not was:
-            referred = await self.driver.leads.referred_by(user_id)
-            active = await self.driver.storage.advisor(referred) if referred is not None else None
-            advisor_id = referred if active is not None and active.active else None
-            await self.driver.leads.create_lead(user_id, advisor_id, "link" if advisor_id else "direct",
-                                                flow.fact(after.answers, "name") or None)
-        elif was and not now:
-            await self._withdrawn(user_id)
+        if after.answers[key] is not True:
+            if before is None or before.answers.get(key) is not after.answers[key]:
+                await self._withdrawn(user_id)
             return []
-        if now and self._contact_part_done(flow, before, after):
+        if before is None or before.answers.get(key) is not True:
+            await self.make_lead(user_id, after)
+        if self._contact_part_done(flow, before, after):
             await self.push_card(user_id)
         return []
+
+    async def make_lead(self, client_id: int, state: State) -> None:
+        """The client agreed to be contacted: their lead, of the advisor whose
+        link brought them (kept when that advisor was removed since, so that
+        ``advisors reassign`` moves it; no card goes to a removed advisor)."""
+        flow = self.driver._flow_of(state)
+        referred = await self.driver.leads.referred_by(client_id)
+        await self.driver.leads.create_lead(client_id, referred, "link" if referred else "direct",
+                                            flow.fact(state.answers, "name") or None)
+
+    async def recover(self) -> int:
+        """At start: clients whose yes to being contacted was stored but whose
+        lead was not (a crash between the two) get it now, and its card."""
+        key = self.driver.flow.facts.get("contact_ok")
+        if key is None:
+            return 0
+        missing = await self.driver.leads.agreed_without_lead(key)
+        for client_id in missing:
+            session = await self.driver.storage.current_session(client_id)
+            if session is not None:
+                await self.make_lead(client_id, session.state)
+                await self.push_card(client_id)
+        return len(missing)
 
     @staticmethod
     def _contact_part_done(flow, before: State | None, after: State) -> bool:
@@ -226,6 +252,9 @@ class AdvisorsRoom(Room):
         lead = await self.driver.leads.lead_of_client(client_id)
         if lead is None or lead.advisor_id is None:
             return
+        advisor = await self.driver.storage.advisor(lead.advisor_id)
+        if advisor is None or not advisor.active:
+            return  # a removed advisor's: shown to nobody until reassigned
         lines = await self.card_of(lead)
         if lines is None:
             return
@@ -237,7 +266,8 @@ class AdvisorsRoom(Room):
     async def _withdrawn(self, client_id: int) -> LeadRow | None:
         """The lead leaves the book; its advisor gets one line, no figures."""
         lead = await self.driver.leads.withdraw(client_id)
-        if lead is not None and lead.advisor_id is not None:
+        advisor = await self.driver.storage.advisor(lead.advisor_id) if lead and lead.advisor_id else None
+        if lead is not None and advisor is not None and advisor.active:
             text = self.r(msg("lead.withdrawn_notice", n=lead.id, name=lead.display_name or msg("lead.no_name")))
             await self.driver.post([NewMessage(
                 recipient=lead.advisor_id, client_id=None, occasion="lead_withdrawn",
@@ -280,6 +310,11 @@ class AdvisorsRoom(Room):
         return self._say("privacy.withdrawn")
 
     async def my_data(self, user_id: int, arg: str, update_id: int | None) -> list[Outgoing]:
+        if await self.driver.storage.current_session(user_id) is None:
+            # Before consent only the advisor link they opened is kept.
+            named = await self._advisor_named(await self.driver.leads.referred_by(user_id))
+            if named is not None:
+                return self._say(msg("mydata.referral_only", advisor=named))
         outs = await self.driver.my_data(user_id)
         line, lead = await self._who_sees(user_id)
         if await self.driver.storage.current_session(user_id) is not None:

@@ -25,6 +25,9 @@ contain ``|``). Telegram allows at most 64 bytes: ``encode`` refuses more.
     lc|<lead>|<kind>           LeadContact: log a contact (T / E / M), then an optional note
     g|<action>                 Greetings: stop / start them, or solar / lunar birthday
     w|<yes|no>                 Withdraw: confirm or cancel withdrawing the consent to be contacted
+    x|<subject>|<press>        Aside: a question button of a side conversation (an advisor's
+                               sign-up, a note, an offline pre-qualification): ``press``
+                               (a/s/t/b above) acts only while that conversation is the chat's
 
 ``turn`` names the copy of the question the button sits under (the engine's
 ``State.turn``), so a press on an older copy changes nothing. A delete
@@ -193,10 +196,22 @@ class Withdraw(CallbackData):
     confirmed: bool
 
 
+@dataclass(frozen=True)
+class Aside(CallbackData):
+    """A question's button in a side conversation: the inner press, tagged
+    with the conversation's subject (as a positive number), so that it never
+    answers the chat's own interview, nor another side conversation, which
+    share step keys and turns with it."""
+
+    prefix: ClassVar[str] = "x"
+    subject: int
+    press: str
+
+
 KINDS: dict[str, type[CallbackData]] = {c.prefix: c for c in (Choose, SkipStep, TakeDefault, GoBack, EditAnswer, DeleteChoice,
                                                               RestartChoice, EditSection, ShowDetail,
                                                               CardAction, LeadPage, LeadOpen, LeadStage,
-                                                              LeadContact, Greetings, Withdraw)}
+                                                              LeadContact, Greetings, Withdraw, Aside)}
 
 
 def decode(data: str) -> CallbackData | None:

@@ -13,6 +13,7 @@ from flows.messages import msg
 
 from .callbacks import (
     DETAIL_MENU,
+    Aside,
     CardAction,
     Choose,
     DeleteChoice,
@@ -23,6 +24,7 @@ from .callbacks import (
     ShowDetail,
     SkipStep,
     TakeDefault,
+    decode,
 )
 from .driver import Driver
 from .presenter import Button, Outgoing, edit_section
@@ -47,6 +49,8 @@ MENU_SEP = " → "  # an edit menu button reads "<question> → <value>" (bot.pr
 
 def letter(press) -> str | None:
     """The letter of a navigation or result-card button, None for an option."""
+    if isinstance(press, Aside):  # a side conversation's button: as its inner press
+        press = decode(press.press)
     if isinstance(press, CardAction):
         return CARD_KEYS.get(press.action)
     if isinstance(press, ShowDetail) and press.section == DETAIL_MENU:

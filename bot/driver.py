@@ -21,6 +21,7 @@ from flows.registry import FLOWS, START
 from . import callbacks  # the result card's buttons: callbacks.ShowDetail, callbacks.CardAction
 from .callbacks import (
     ALL_SECTIONS,
+    Aside,
     Choose,
     DeleteChoice,
     EditAnswer,
@@ -145,6 +146,11 @@ class Room:
         """The flows this room runs as side conversations."""
         return frozenset()
 
+    async def recover(self) -> int:
+        """At start: finish what a crash interrupted (the effects of a stored
+        answer); how many were finished."""
+        return 0
+
 
 def default_rooms() -> list[Room]:
     from .advisors import AdvisorsRoom
@@ -152,6 +158,20 @@ def default_rooms() -> list[Room]:
     from .leadbook import LeadBookRoom
 
     return [AdvisorsRoom(), LeadBookRoom(), GreetingsRoom()]
+
+
+QUESTION_PRESSES = (Choose, SkipStep, TakeDefault, GoBack)
+
+
+def _question_event(press) -> Event:
+    """A question's button as the engine's event."""
+    if isinstance(press, Choose):
+        return engine.Answer(press.option, step=press.step, turn=press.turn)
+    if isinstance(press, SkipStep):
+        return Skip(step=press.step, turn=press.turn)
+    if isinstance(press, TakeDefault):
+        return Skip(step=press.step, turn=press.turn, keep=False)
+    return Back(step=press.step, turn=press.turn)
 
 
 class Driver:
@@ -322,11 +342,13 @@ class Driver:
         outs = self._owned(focus.subject_id, outs)
         if state is not None and state.status in ("done", "declined"):
             outcome = engine.conclusion(self._flow_of(state), state, self.context())
-            await self.leads.clear_focus(focus.chat_id)
             ending: list[Outgoing] = []
             for room in self.rooms:
                 if focus.flow in room.side_flows():
                     ending += await room.side_done(focus.chat_id, focus, state, outcome)
+            # After the room's effects: a crash before this leaves the focus,
+            # and the next message ends the conversation again (effects are idempotent).
+            await self.leads.clear_focus(focus.chat_id)
             if ending:
                 # The end is the room's to say: the engine's closing words
                 # (诊断已完成… /summary /edit /deepen) and a result card (its
@@ -349,10 +371,13 @@ class Driver:
 
     @staticmethod
     def _owned(subject: int, outs: list[Outgoing]) -> list[Outgoing]:
-        """A side conversation's questions are recorded under its subject."""
+        """A side conversation's questions are recorded under its subject,
+        and their buttons carry it (``Aside``)."""
         for out in outs:
             if out.question_step is not None:
                 out.owner = subject
+            out.buttons = [[Button(b.label, Aside(-subject, b.data)) if isinstance(b.press, QUESTION_PRESSES) else b
+                            for b in row] for row in out.buttons]
         return outs
 
     def _reply_keyboard(self, session, state: State | None, outs: list[Outgoing]) -> None:
@@ -595,9 +620,13 @@ class Driver:
 
     async def confirm_delete(self, user_id: int) -> list[Outgoing]:
         session = await self.storage.current_session(user_id)
-        if session is None:
+        if session is None and await self.leads.referred_by(user_id) is None:
             return self._say("mydata.none")
         r = self.renderer
+        if session is None:  # only the advisor link they opened is kept: session 0 names that
+            buttons = [[Button(r.text("delete.yes"), DeleteChoice(True, 0, 0)),
+                        Button(r.text("delete.no"), DeleteChoice(False, 0, 0))]]
+            return [Outgoing(r.text("delete.confirm"), buttons)]
         # The buttons name the session and the state's turn they were shown
         # for: a press on an old confirmation (after /restart, which may keep
         # the session row, or once any question or prompt has been sent since)
@@ -613,10 +642,13 @@ class Driver:
         button) changes nothing and returns no message: the channel says the
         button has expired ("button.stale")."""
         session = await self.storage.current_session(user_id)
-        if session is None or session.id != session_id or session.state.turn != turn:
+        if session is None and session_id == 0 and await self.leads.referred_by(user_id) is not None:
+            pass  # before consent: the advisor link they opened is all there is
+        elif session is None or session.id != session_id or session.state.turn != turn:
             return []
         if not confirmed:
             return self._say("delete.cancelled")
+        await self.end_side(user_id)  # a side conversation under way goes first (its rows with it)
         await self.storage.delete_user(user_id)
         outs = self._say("delete.done")
         self._reply_keyboard(session, None, outs)
@@ -641,7 +673,9 @@ class Driver:
         ``phone`` is its number when it is the sender's own, else None. It
         answers the phone question only while that question is asked; it is
         never stored otherwise."""
-        session = await self.storage.current_session(user_id)
+        focus = await self.leads.focus(user_id) if user_id > 0 else None
+        owner = focus.subject_id if focus is not None else user_id
+        session = await self.storage.current_session(owner)
         step = engine.current_step(self._flow_of(session.state), session.state) if session is not None else None
         if step is None or step.key not in self._phone_steps(session.state):
             return self._say("closing.contact_unexpected")
@@ -731,14 +765,20 @@ class Driver:
         """Run a button's callback data (see ``bot.callbacks``); data that does
         not decode (an old format, a forged press) does nothing."""
         press = decode(data)
-        if isinstance(press, Choose):
-            return await self.handle(user_id, engine.Answer(press.option, step=press.step, turn=press.turn), update_id)
-        if isinstance(press, SkipStep):
-            return await self.handle(user_id, Skip(step=press.step, turn=press.turn), update_id)
-        if isinstance(press, TakeDefault):
-            return await self.handle(user_id, Skip(step=press.step, turn=press.turn, keep=False), update_id)
-        if isinstance(press, GoBack):
-            return await self.handle(user_id, Back(step=press.step, turn=press.turn), update_id)
+        focus = await self.leads.focus(user_id) if user_id > 0 else None
+        if isinstance(press, Aside):
+            # A side conversation's button: only while it is the chat's own.
+            inner = decode(press.press)
+            if focus is None or focus.subject_id != -press.subject or not isinstance(inner, QUESTION_PRESSES):
+                return []
+            return await self._side(focus, _question_event(inner), update_id)
+        if focus is not None and isinstance(press, (*QUESTION_PRESSES, EditAnswer, callbacks.CardAction)):
+            # The chat's own interview's button while a side conversation is
+            # under way: the typed answers go to the side conversation, so this
+            # would act behind it. It has expired (the toast says so).
+            return []
+        if isinstance(press, QUESTION_PRESSES):
+            return await self.handle(user_id, _question_event(press), update_id)
         if isinstance(press, EditAnswer):
             return await self.handle(user_id, Edit(press.key), update_id)
         if isinstance(press, callbacks.ShowDetail):

@@ -4,9 +4,10 @@ language, insert the rows into the outbox, drain it at the configured rate.
 
 The database is the truth; python-telegram-bot's JobQueue only ticks
 (``GreetingClock``): every ``TICK_SECONDS`` (and once at start) the clock
-drains today's pending rows and, once it is ``GREETING_TIME`` today (in
-``TZ``), plans today's greetings first — idempotent: the outbox's unique key
-inserts nothing twice. A bot that was down at 09:00 catches up at its first
+drains today's pending rows (greetings, and the advisors' lead cards the
+driver posts) and, once it is ``GREETING_TIME`` today (in ``TZ``), plans
+today's greetings first — idempotent: the outbox's unique key inserts nothing
+twice. A bot that was down at 09:00 catches up at its first
 tick the same day; a greeting still pending when its day is over expires. The
 operators' ``diagbot greetings send --date D`` runs the same ``run_day`` for
 any D.

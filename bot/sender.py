@@ -32,6 +32,7 @@ import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from telegram import Bot
 from telegram.error import BadRequest, EndPointNotFound, Forbidden, InvalidToken, RetryAfter
@@ -200,8 +201,8 @@ class Sender:
                         break
                     task = asyncio.create_task(self._deliver(row, report, slots, last.get(row.recipient), blocked))
                     tasks.add(task)
-                    task.add_done_callback(tasks.discard)
                     last[row.recipient] = task
+                    task.add_done_callback(partial(self._done, tasks, last, row.recipient))
         finally:
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
@@ -210,6 +211,12 @@ class Sender:
             await self._flush()
         log.info("outbox drain day=%s %s", day.isoformat(), report)
         return report
+
+    @staticmethod
+    def _done(tasks: set[asyncio.Task], last: dict[int, asyncio.Task], recipient: int, task: asyncio.Task) -> None:
+        tasks.discard(task)
+        if last.get(recipient) is task:  # forgotten once done: memory stays flat over 100,000 recipients
+            del last[recipient]
 
     def _mark_sent(self, row_id: int, message_id: int) -> None:
         self._sent.append((row_id, message_id))

@@ -635,7 +635,11 @@ class Storage:
             # Their lead (its contact log goes with it), the advisor link that
             # brought them, their pending messages, an open side conversation.
             ("DELETE FROM contact_log WHERE lead_id IN (SELECT id FROM leads WHERE client_id = ?)", (user_id,)),
+            # Today's digest of their advisor names them: planned again without them.
+            ("DELETE FROM outbox WHERE status = 'pending' AND occasion = 'digest'"
+             " AND recipient IN (SELECT advisor_id FROM leads WHERE client_id = ?)", (user_id,)),
             ("DELETE FROM leads WHERE client_id = ?", (user_id,)),
+            ("DELETE FROM subjects WHERE id = ?", (-user_id,)),  # a side conversation's own id (negative)
             ("DELETE FROM referrals WHERE client_id = ?", (user_id,)),
             ("DELETE FROM outbox WHERE client_id = ?", (user_id,)),  # greetings, and lead cards about them
             ("DELETE FROM conversations WHERE chat_id = ?", (user_id,)),

@@ -78,6 +78,10 @@ def _lead(row: tuple) -> LeadRow:
 class LeadStore:
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
+        # The chats with a side conversation, as in the database: read once,
+        # then kept in step by this process's writes (only a running bot
+        # starts or ends conversations). Spares a query per update.
+        self._focus: dict[int, Focus] | None = None
 
     @property
     def db(self):
@@ -158,6 +162,16 @@ class LeadStore:
         assert lead is not None
         return lead, bool(changed)
 
+    async def agreed_without_lead(self, key: str) -> list[int]:
+        """Clients whose current interview holds a yes to ``key`` (the flow's
+        consent to be contacted) and who have no lead."""
+        rows = await self.db.execute_fetchall(
+            "SELECT s.user_id FROM sessions s JOIN answers a ON a.session_id = s.id"
+            " WHERE a.key = ? AND a.value = 'true' AND s.user_id > 0"
+            " AND s.id = (SELECT MAX(id) FROM sessions WHERE user_id = s.user_id)"
+            " AND NOT EXISTS (SELECT 1 FROM leads l WHERE l.client_id = s.user_id)", (key,))
+        return [r[0] for r in rows]
+
     async def lead_of_client(self, client_id: int) -> LeadRow | None:
         rows = await self.db.execute_fetchall(f"SELECT {LEAD_COLUMNS} FROM leads l WHERE l.client_id = ?",
                                               (client_id,))
@@ -165,16 +179,16 @@ class LeadStore:
 
     async def withdraw(self, client_id: int) -> LeadRow | None:
         """The client withdrew their consent to be contacted: the lead and its
-        contact log are deleted; the lead as it was (to notify its advisor)."""
-        lead = await self.lead_of_client(client_id)
-        if lead is None:
-            return None
-        await self.storage.write([
-            ("DELETE FROM contact_log WHERE lead_id = ?", (lead.id,)),
-            ("DELETE FROM leads WHERE id = ?", (lead.id,)),
-            ("DELETE FROM outbox WHERE client_id = ? AND occasion LIKE 'lead%' AND status = 'pending'", (client_id,)),
+        contact log are deleted, with the messages about it still waiting
+        (its card; the advisor's digest of today, planned again without it);
+        the lead as it was (to notify its advisor), None when there was none."""
+        rows = await self.storage.write_returning([
+            ("DELETE FROM contact_log WHERE lead_id IN (SELECT id FROM leads WHERE client_id = ?)", (client_id,)),
+            ("DELETE FROM outbox WHERE status = 'pending' AND (client_id = ? OR (occasion = 'digest' AND"
+             " recipient IN (SELECT advisor_id FROM leads WHERE client_id = ?)))", (client_id, client_id)),
+            (f"DELETE FROM leads WHERE client_id = ? RETURNING {LEAD_COLUMNS.replace('l.', '')}", (client_id,)),
         ])
-        return lead
+        return _lead(rows[0]) if rows else None
 
     async def lead(self, lead_id: int, advisor_id: int) -> LeadRow | None:
         """This advisor's lead N; None for a lead that does not exist, is
@@ -221,25 +235,28 @@ class LeadStore:
         rows = await self.db.execute_fetchall("SELECT COUNT(*) FROM leads WHERE advisor_id = ?", (advisor_id,))
         return rows[0][0]
 
-    async def set_stage(self, lead_id: int, advisor_id: int, stage: str) -> bool:
-        if await self.lead(lead_id, advisor_id) is None:
-            return False
+    async def set_stage(self, lead_id: int, advisor_id: int, stage: str, from_stage: str | None = None) -> bool:
+        """Move this advisor's lead to ``stage`` (from ``from_stage`` only,
+        when given: a press on an old card does not undo a newer move). One
+        statement: the advisor must still be active when it runs."""
         return bool(await self.storage.write([(
-            "UPDATE leads SET stage = ?, updated_at = ? WHERE id = ? AND advisor_id = ?",
-            (stage, _iso(_now()), lead_id, advisor_id))]))
+            "UPDATE leads SET stage = ?, updated_at = ? WHERE id = ? AND advisor_id = ? AND stage <> ?"
+            " AND (? IS NULL OR stage = ?)"
+            " AND EXISTS (SELECT 1 FROM advisors WHERE telegram_user_id = ? AND active = 1)",
+            (stage, _iso(_now()), lead_id, advisor_id, stage, from_stage, from_stage, advisor_id))]))
 
     # --- the contact log -----------------------------------------------------------
 
     async def log_contact(self, lead_id: int, advisor_id: int, kind: str, note: str | None = None,
                           at: datetime | None = None) -> int | None:
         """A contact (T / E / M) with this advisor's lead; its entry id, or
-        None when the lead is not theirs."""
-        if await self.lead(lead_id, advisor_id) is None:
-            return None
+        None when the lead is not theirs (one statement)."""
         rows = await self.storage.write_returning([(
-            "INSERT INTO contact_log (lead_id, kind, note, at) VALUES (?, ?, ?, ?) RETURNING id",
-            (lead_id, kind, note, _iso(at or _now())))])
-        return rows[0][0]
+            "INSERT INTO contact_log (lead_id, kind, note, at) SELECT l.id, ?, ?, ? FROM leads l"
+            " JOIN advisors a ON a.telegram_user_id = l.advisor_id WHERE l.id = ? AND l.advisor_id = ?"
+            " AND a.active = 1 RETURNING id",
+            (kind, note, _iso(at or _now()), lead_id, advisor_id))])
+        return rows[0][0] if rows else None
 
     async def set_note(self, entry_id: int, advisor_id: int, note: str | None) -> bool:
         return bool(await self.storage.write([(
@@ -285,20 +302,30 @@ class LeadStore:
             (owner_id, kind, _iso(_now())))])
         return -rows[0][0]
 
+    async def _focused(self) -> dict[int, Focus]:
+        if self._focus is None:
+            rows = await self.db.execute_fetchall("SELECT chat_id, subject_id, flow, purpose FROM conversations")
+            self._focus = {chat: Focus(chat, subject, flow, json.loads(purpose)) for chat, subject, flow, purpose in rows}
+        return self._focus
+
     async def focus(self, chat_id: int) -> Focus | None:
-        rows = await self.db.execute_fetchall(
-            "SELECT chat_id, subject_id, flow, purpose FROM conversations WHERE chat_id = ?", (chat_id,))
-        if not rows:
-            return None
-        chat, subject, flow, purpose = rows[0]
-        return Focus(chat, subject, flow, json.loads(purpose))
+        return (await self._focused()).get(chat_id)
 
     async def set_focus(self, chat_id: int, subject_id: int, flow: str, purpose: dict[str, Any]) -> None:
+        focused = await self._focused()
         await self.storage.write([(
             "INSERT INTO conversations (chat_id, subject_id, flow, purpose, created_at) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT(chat_id) DO UPDATE SET subject_id = excluded.subject_id, flow = excluded.flow,"
             " purpose = excluded.purpose, created_at = excluded.created_at",
             (chat_id, subject_id, flow, json.dumps(purpose), _iso(_now())))])
+        focused[chat_id] = Focus(chat_id, subject_id, flow, purpose)
 
     async def clear_focus(self, chat_id: int) -> None:
+        focused = await self._focused()
         await self.storage.write([("DELETE FROM conversations WHERE chat_id = ?", (chat_id,))])
+        focused.pop(chat_id, None)
+
+    def forget_focus(self, chat_id: int) -> None:
+        """The row went with a deletion (Storage.delete_user)."""
+        if self._focus is not None:
+            self._focus.pop(chat_id, None)

@@ -9,6 +9,7 @@ key, so planning the same day twice inserts nothing twice. Its life:
                         ├──────▶ failed     (the recipient blocked the bot, or Telegram refused the message)
                         └──────▶ pending    (a 429 that outlasted its retries, or a drain stopped: not delivered)
     pending ─────────────────▶ expired    (its day is over: a greeting never arrives a day late)
+    pending ─────────────────▶ failed     (its recipient blocked the bot since it was planned)
     sending ─recover()───────▶ unknown    (a process died while sending it)
 
 Writes go through the storage's one writer (``Storage.write`` and
@@ -51,7 +52,7 @@ class NewMessage:
     occasion: str  # e.g. "birthday+mid_autumn"
     occurrence: str  # e.g. "2027-09-15"
     day: date  # the only day it may be sent on
-    payload: dict[str, Any]  # {"text": …, "button": …}: what the sender sends
+    payload: dict[str, Any]  # {"text": …, "keyboard": rows of inline buttons as the Bot API takes them}
 
 
 @dataclass(frozen=True)
@@ -251,7 +252,8 @@ class Outbox:
             return 0
         return await self.storage.write([(
             "UPDATE outbox SET status = 'sent', message_id = m.value ->> 1, updated_at = ?"
-            " FROM json_each(?) AS m WHERE outbox.id = m.value ->> 0 AND outbox.status IN ('sending', 'unknown')",
+            " FROM json_each(?) AS m WHERE outbox.id = m.value ->> 0"
+            " AND +outbox.status IN ('sending', 'unknown')",  # +: by primary key, not by the status index
             (_now(), json.dumps(list(sent))))])
 
     async def mark_unknown(self, row_id: int) -> None:

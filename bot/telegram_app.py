@@ -454,6 +454,9 @@ async def _post_init(app: Application) -> None:
     channel: TelegramChannel = app.bot_data["channel"]
     if channel.driver.bot_username is None:  # links need it: Telegram's getMe knows it
         channel.driver.bot_username = app.bot.username
+    for room in channel.driver.rooms:
+        if await room.recover():
+            log.warning("finished the effects of answers a crash interrupted")
     try:
         await app.bot.set_my_commands(menu_commands(channel.driver.routes, CLIENT, r))
     except TelegramError as err:  # the menu is a convenience; the bot works without it

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.advisors import AdvisorsRoom, qr_png
-from bot.callbacks import Choose, SkipStep, Withdraw
+from bot.callbacks import Aside, Choose, SkipStep, Withdraw, decode
 from bot.driver import Driver
 from bot.storage import Storage
 from tests.helpers import TODAY, ZH
@@ -46,9 +46,10 @@ async def press(driver, user, outs, *, option=None, skip=False):
     q = asked(outs)
     assert q is not None, text_of(outs)
     for b in presses(q):
-        if skip and isinstance(b.press, SkipStep):
+        inner = decode(b.press.press) if isinstance(b.press, Aside) else b.press  # a side conversation's
+        if skip and isinstance(inner, SkipStep):
             return await driver.button(user, b.data)
-        if option is not None and isinstance(b.press, Choose) and b.press.option == option:
+        if option is not None and isinstance(inner, Choose) and inner.option == option:
             return await driver.button(user, b.data)
     raise AssertionError(f"no such button under {q.question_step}: {[b.label for b in presses(q)]}")
 
@@ -273,3 +274,97 @@ async def test_a_removed_advisors_link_no_longer_attributes(driver, storage):
     out = text_of(await driver.command(CLIENT, "start", advisor.referral_token))
     assert "王芳" not in out and rows(storage, "SELECT COUNT(*) FROM referrals") == [(0,)]
     assert ZH.text("routing.only_advisor") == text_of(await driver.command(ADVISOR_A, "link"))
+
+
+# --- found by review: side conversations, restarts, referrals before consent -----------------
+
+
+async def test_a_side_conversations_old_button_never_answers_the_chats_own_interview(driver, storage):
+    await storage.add_advisor(ADVISOR_A, "王芳")
+    [intro, consent] = await driver.command(ADVISOR_A, "newlead")
+    agree = next(b for row in consent.buttons for b in row if "已同意" in b.label)
+    await driver.command(ADVISOR_A, "cancel")
+    assert await driver.button(ADVISOR_A, agree.data) == []  # expired: nothing answered, nothing stored
+    assert await storage.current_session(ADVISOR_A) is None
+    assert rows(storage, "SELECT COUNT(*) FROM clients WHERE user_id = ?", ADVISOR_A) == [(0,)]
+    # And the other way: the advisor's own question's button while /newlead runs.
+    own = await driver.command(ADVISOR_A, "start")
+    own_yes = next(b for b in presses(asked(own)) if isinstance(b.press, Choose) and b.press.option == "yes")
+    await driver.command(ADVISOR_A, "newlead")
+    assert await driver.button(ADVISOR_A, own_yes.data) == []
+    assert await storage.current_session(ADVISOR_A) is None
+
+
+async def test_a_restarted_interview_answering_no_withdraws_the_lead(driver, storage):
+    advisor = await storage.add_advisor(ADVISOR_A, "王芳")
+    await driver.command(CLIENT, "start", advisor.referral_token)
+    await agree_to_contact(driver, CLIENT)
+    assert rows(storage, "SELECT COUNT(*) FROM leads") == [(1,)]
+    [confirm] = await driver.command(CLIENT, "restart")
+    await driver.button(CLIENT, confirm.buttons[0][0].data)
+    outs = await finish(driver, CLIENT)
+    await press(driver, CLIENT, outs, option="no")
+    assert rows(storage, "SELECT COUNT(*) FROM leads") == [(0,)]
+    assert rows(storage, "SELECT COUNT(*) FROM outbox WHERE occasion = 'lead_withdrawn'") == [(1,)]
+
+
+async def test_a_referral_before_consent_is_shown_by_mydata_and_deleted_by_delete(driver, storage):
+    advisor = await storage.add_advisor(ADVISOR_A, "王芳", "平安人寿")
+    await driver.command(CLIENT, "start", advisor.referral_token)
+    assert "王芳(平安人寿) 的链接" in text_of(await driver.command(CLIENT, "mydata"))
+    [confirm] = await driver.command(CLIENT, "delete")
+    done = await driver.button(CLIENT, confirm.buttons[0][0].data)
+    assert "删除" in text_of(done)
+    assert rows(storage, "SELECT COUNT(*) FROM referrals") == [(0,)]
+    assert text_of(await driver.command(CLIENT, "mydata")) == ZH.text("mydata.none")
+
+
+async def test_delete_during_a_side_conversation_leaves_no_orphan(driver, storage):
+    await storage.add_advisor(ADVISOR_A, "王芳")
+    await finish(driver, ADVISOR_A)  # the advisor's own diagnosis
+    [confirm] = await driver.command(ADVISOR_A, "delete")
+    outs = (await driver.command(ADVISOR_A, "newlead"))
+    await press(driver, ADVISOR_A, outs, option="yes")
+    await driver.text(ADVISOR_A, "张先生")
+    await driver.button(ADVISOR_A, confirm.buttons[0][0].data)
+    assert rows(storage, "SELECT COUNT(*) FROM sessions") == [(0,)]
+    assert rows(storage, "SELECT COUNT(*) FROM answers") == [(0,)]
+    assert rows(storage, "SELECT COUNT(*) FROM conversations") == [(0,)]
+    assert await driver.leads.focus(ADVISOR_A) is None
+
+
+async def test_a_shared_contact_answers_the_sign_ups_phone_question(driver, storage):
+    [invite] = await driver.command(ADMIN, "invite")
+    token = invite.text.split("start=")[1].split()[0]
+    await driver.command(ADVISOR_A, "start", token)
+    await driver.text(ADVISOR_A, "王芳")
+    await driver.text(ADVISOR_A, "跳过")
+    outs = await driver.contact(ADVISOR_A, "8613812345678")
+    assert "注册完成" in text_of(outs)
+    assert (await storage.advisor(ADVISOR_A)).phone == "13812345678"  # the parser keeps the national number
+
+
+async def test_a_stage_press_from_an_old_card_does_not_undo_a_newer_move(driver, storage):
+    advisor = await storage.add_advisor(ADVISOR_A, "王芳")
+    await driver.command(CLIENT, "start", advisor.referral_token)
+    await agree_to_contact(driver, CLIENT)
+    [lead_id] = [r[0] for r in rows(storage, "SELECT id FROM leads")]
+    assert await driver.leads.set_stage(lead_id, ADVISOR_A, "proposal", from_stage="new")
+    assert not await driver.leads.set_stage(lead_id, ADVISOR_A, "contacted", from_stage="new")
+    assert not await driver.leads.set_stage(lead_id, ADVISOR_B, "won")  # not theirs
+    assert rows(storage, "SELECT stage FROM leads") == [("proposal",)]
+    await storage.remove_advisor(ADVISOR_A)
+    assert await driver.leads.log_contact(lead_id, ADVISOR_A, "T") is None  # removed: nothing written
+
+
+async def test_recover_makes_the_lead_a_crash_left_out(driver, storage):
+    advisor = await storage.add_advisor(ADVISOR_A, "王芳")
+    await driver.command(CLIENT, "start", advisor.referral_token)
+    await agree_to_contact(driver, CLIENT)
+    # As if the process had died between the answer's commit and the lead's.
+    await storage.write([("DELETE FROM leads", ()), ("DELETE FROM outbox", ())])
+    room = next(r for r in driver.rooms if isinstance(r, AdvisorsRoom))
+    assert await room.recover() == 1
+    assert rows(storage, "SELECT advisor_id FROM leads") == [(ADVISOR_A,)]
+    assert rows(storage, "SELECT recipient FROM outbox WHERE occasion = 'lead_card'") == [(ADVISOR_A,)]
+    assert await room.recover() == 0

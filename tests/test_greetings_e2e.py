@@ -3,7 +3,8 @@ three clients finish the diagnosis through the real bot (one celebrates a
 solar birthday, one a lunar birthday, one declines greetings); then
 ``python -m bot greetings send --date D`` as a process of its own, on each
 one's birthday and on 中秋 2027-09-15, sends exactly the right greetings to
-the right chats, and a second run sends nothing. Then ``python -m bot run``
+the right chats, and a second run sends nothing; a client who pressed the
+stop button gets nothing after. Then ``python -m bot run``
 (the running bot) sends a due greeting from its own clock: nothing before
 ``GREETING_TIME``, the greeting within a tick once it is due."""
 
@@ -107,14 +108,30 @@ async def test_greetings_send_on_each_birthday_and_on_mid_autumn(server, tmp_pat
     assert sorted(got) == [SOLAR, LUNAR] and all(len(texts) == 1 for texts in got.values())
     assert all("中秋" in texts[0] and "生日" not in texts[0] for texts in got.values())
 
-    for day in ("2027-03-12", "2027-08-31", "2027-07-01", "2027-09-15"):  # a second run sends nothing
+    for day in ("2027-03-12", "2027-08-31", "2027-09-15"):  # a second run sends nothing
         assert "sent 0" in send(server, db, day)
     assert new() == {}
+
+    # SOLAR presses the stop button under their 中秋 greeting (the bot runs
+    # again for that): on 国庆 only LUNAR is greeted.
+    greeting = api.sent_to(SOLAR)[-1]
+    [[stop]] = greeting["reply_markup"]["inline_keyboard"]
+    assert stop["text"] == "不再接收祝福"
+    bot = await Harness(api, server, db).start()
+    try:
+        await bot._run(SOLAR, lambda: api.press(SOLAR, greeting, stop["callback_data"]))
+    finally:
+        await bot.stop()
+    new()
+    assert "1 greetings due, 1 newly planned; sent 1" in send(server, db, "2027-10-01")
+    got = new()
+    assert list(got) == [LUNAR] and "国庆" in got[LUNAR][0]
 
     status = subprocess.run([sys.executable, "-m", "bot", "greetings", "status"], cwd=tmp_path,
                             env=environment(server, db), capture_output=True, text=True, timeout=60)
     assert status.returncode == 0, status.stderr
     assert status.stdout.splitlines()[1:] == [
+        "2027-10-01\tnational_day\t1\t0\t0\t0\t0\t0",
         "2027-09-15\tmid_autumn\t2\t0\t0\t0\t0\t0",
         "2027-08-31\tbirthday\t1\t0\t0\t0\t0\t0",
         "2027-03-12\tbirthday\t1\t0\t0\t0\t0\t0",

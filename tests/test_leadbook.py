@@ -14,10 +14,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.callbacks import Choose, LeadContact, LeadOpen, LeadPage, LeadStage, SkipStep
+from bot.callbacks import Aside, Choose, LeadContact, LeadOpen, LeadPage, LeadStage, SkipStep, decode
 from bot.driver import Driver
 from bot.leadbook import BookFilter, book, digests, read_filter
-from bot.presenter import Outgoing
+from bot.presenter import Button, Outgoing
 from bot.storage import Storage
 from flows.diagnosis_report import REPORT
 from flows.greetings.calendar import next_birthday
@@ -32,7 +32,17 @@ TYPED = ["1986-05-12", "30万", "5", "70", "0", "王"]  # tried in turn where a 
 
 
 def presses(out: Outgoing) -> list:
-    return [b for row in out.buttons for b in row]
+    """The buttons; a side conversation's (``Aside``) as its inner press, with
+    the data it is sent with."""
+    found = []
+    for row in out.buttons:
+        for b in row:
+            if isinstance(b.press, Aside):
+                seen = Button(b.label, decode(b.press.press))
+                object.__setattr__(seen, "data", b.data)
+                b = seen
+            found.append(b)
+    return found
 
 
 def of_type(outs: list[Outgoing], kind) -> list:
@@ -48,6 +58,12 @@ def asked(outs: list[Outgoing]) -> Outgoing | None:
 
 
 async def press(driver: Driver, user: int, data) -> list[Outgoing]:
+    """Press a button; a question's, during a side conversation, as the
+    side conversation's (the driver tags those buttons with it)."""
+    if isinstance(data, Choose | SkipStep):
+        focus = await driver.leads.focus(user)
+        if focus is not None:
+            data = Aside(-focus.subject_id, data.encode())
     return await driver.button(user, data.encode())
 
 
