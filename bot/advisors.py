@@ -31,7 +31,7 @@ from flows.messages import Msg, msg
 from .callbacks import LeadOpen, Withdraw
 from .driver import Room
 from .presenter import Attachment, Button, Outgoing
-from .storage_leads import Focus, LeadRow
+from .storage_leads import ClientFacts, Focus, LeadRow
 from .storage_outbox import NewMessage
 
 log = logging.getLogger("diagbot.advisors")
@@ -137,8 +137,9 @@ class AdvisorsRoom(Room):
         outs[0].menu_changed = True
         return outs + await self.link(chat_id, "", None)
 
-    async def side_left(self, chat_id: int, focus: Focus) -> None:
+    async def side_left(self, chat_id: int, focus: Focus) -> list[Outgoing]:
         await self.driver.storage.delete_user(focus.subject_id)
+        return self._say("signup.left")
 
     # --- /invite, /link ------------------------------------------------------------
 
@@ -319,13 +320,22 @@ class AdvisorsRoom(Room):
         line, lead = await self._who_sees(user_id)
         if await self.driver.storage.current_session(user_id) is not None:
             outs[-1].text = f"{outs[-1].text}\n{self.r(line)}"  # the channel splits a text past the limit
+        advisor = await self.driver.storage.advisor(user_id)
+        if advisor is not None and advisor.active:  # their work profile, which /delete leaves
+            profile = msg("mydata.advisor", name=advisor.name, company=advisor.company or "—",
+                          phone=advisor.phone or "—")
+            if outs and outs[0].text == self.r.text("mydata.none"):
+                outs = []
+            outs.append(Outgoing(self.r.lines([profile])))
         return outs
 
     # --- /assign (admins) -----------------------------------------------------------------
 
     async def assign(self, user_id: int, arg: str, update_id: int | None) -> list[Outgoing]:
         parts = arg.split()
-        if len(parts) == 2 and all(p.isdigit() for p in parts):
+        if parts and not (len(parts) == 2 and all(p.isascii() and p.isdigit() for p in parts)):
+            return self._say("assign.usage")  # e.g. /assign 3, /assign abc 1: how to write it
+        if parts:
             lead_id, advisor_id = int(parts[0]), int(parts[1])
             advisor = await self.driver.storage.advisor(advisor_id)
             if advisor is None or not advisor.active:
@@ -349,17 +359,18 @@ class AdvisorsRoom(Room):
             await self.push_card(lead.client_id)
 
 
-async def lead_card_for(driver, lead: LeadRow) -> LeadCard | None:
+async def lead_card_for(driver, lead: LeadRow, facts: ClientFacts | None = None) -> LeadCard | None:
     """The lead's card, from the client's stored result and the answers of
-    that interview (None: no result stored). The caller has checked that
-    the lead is the advisor's (``LeadStore.lead`` takes the advisor's id)."""
-    facts = await driver.leads.client_facts(lead.client_id)
+    that interview (None: no result stored; ``facts``: already read). The
+    caller has checked that the lead is the advisor's (``LeadStore.lead``
+    takes the advisor's id)."""
+    facts = facts or await driver.leads.client_facts(lead.client_id)
     if facts is None:
         return None
     flow = driver.flow
     born = flow.fact(facts.answers, "birth_date")
     return lead_card(facts.figures, lead_id=lead.id, display_name=lead.display_name, source=lead.source,
-                     consent_at=_parse_time(lead.consent_at), phone=flow.fact(facts.answers, "phone") or None,
+                     consent_at=_parse_time(lead.consent_at).astimezone(driver.tz), phone=flow.fact(facts.answers, "phone") or None,
                      contact_time=flow.fact(facts.answers, "contact_time"), stage=lead.stage,
                      today=driver._today(), born=date.fromisoformat(born) if isinstance(born, str) else None)
 

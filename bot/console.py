@@ -121,6 +121,10 @@ async def run_console(storage: Storage, driver: Driver, read: Callable[[], str |
         # The command words: bot.routing; a word with more after it is a
         # command only when typed with its slash (/lead 3), else it is text.
         command = driver.routes.known(word) and (not arg or text.startswith("/"))
+        if pressed is None and not command and text.startswith("/") and word:
+            # As in Telegram: a slash command that is none of ours.
+            print(r.text("unknown.command"), end="\n\n", file=write, flush=True)
+            continue
         if pressed is None and not command:
             pressed = menu_pick(text, buttons, await _every_edit_item(driver, buttons, user))
         acted = False

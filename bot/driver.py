@@ -139,8 +139,10 @@ class Room:
         """A side conversation of this room's flow reached its end."""
         return []
 
-    async def side_left(self, chat_id: int, focus: Focus) -> None:
-        """A side conversation of this room's flow was left before its end."""
+    async def side_left(self, chat_id: int, focus: Focus) -> list[Outgoing] | None:
+        """A side conversation of this room's flow was left before its end;
+        what to say about it (None: the driver's 已退出,没有保存)."""
+        return None
 
     def side_flows(self) -> frozenset[str]:
         """The flows this room runs as side conversations."""
@@ -302,8 +304,11 @@ class Driver:
             self._shown_consent(user_id, state.status == "active" and not state.answers)
         if resent:
             reply.notes.insert(0, msg("delivery.resent"))
-        await self._store(user_id, session, state, reply, update_id)
+        kept_earlier = await self._store(user_id, session, state, reply, update_id)
         outs = present(reply, self._flow_of(state).report, self.renderer)
+        if kept_earlier:
+            outs = self._say("restart.declined_kept")
+            state = (await self.storage.current_session(user_id)).state
         _mark_superseded(session, event, outs)
         self._reply_keyboard(session, state, outs)
         if user_id > 0:
@@ -349,6 +354,7 @@ class Driver:
             # After the room's effects: a crash before this leaves the focus,
             # and the next message ends the conversation again (effects are idempotent).
             await self.leads.clear_focus(focus.chat_id)
+            ending += await self._own_question(focus.chat_id)
             if ending:
                 # The end is the room's to say: the engine's closing words
                 # (诊断已完成… /summary /edit /deepen) and a result card (its
@@ -357,17 +363,19 @@ class Driver:
                 outs = [o for o in outs if o.remove_reply_keyboard] + ending
         return outs
 
-    async def end_side(self, chat_id: int) -> Focus | None:
-        """Leave the chat's side conversation (/cancel, another command): its
-        subject's rows go unless a room keeps them (an offline lead)."""
+    async def end_side(self, chat_id: int) -> list[Outgoing]:
+        """Leave the chat's side conversation (/cancel, a command that starts
+        or erases something): its subject's rows go unless a room keeps
+        them; what the room says about it (nothing: no conversation)."""
         focus = await self.leads.focus(chat_id)
         if focus is None:
-            return None
+            return []
         await self.leads.clear_focus(chat_id)
+        said: list[Outgoing] = []
         for room in self.rooms:
             if focus.flow in room.side_flows():
-                await room.side_left(chat_id, focus)
-        return focus
+                said += await room.side_left(chat_id, focus) or []
+        return said or self._say("side.cancelled")
 
     @staticmethod
     def _owned(subject: int, outs: list[Outgoing]) -> list[Outgoing]:
@@ -414,11 +422,21 @@ class Driver:
         key = self._flow_of(state).consent_key
         return key is not None and state.answers.get(key) is True
 
-    async def _store(self, user_id: int, session, state: State, reply: engine.Reply, update_id: int | None) -> None:
+    async def _store(self, user_id: int, session, state: State, reply: engine.Reply,
+                     update_id: int | None) -> bool:
+        """Store the state; True when declining consent dropped only this
+        interview (a /restart's), the earlier result being kept."""
         if state.status == "declined":
+            earlier = [sid for sid, _ in await self.storage.finished_sessions(user_id)
+                       if session is None or sid != session.id]
+            if session is not None and earlier:
+                # A /restart's new interview declined: the result it kept stays
+                # (the restart said so), and so does everything tied to it.
+                await self.storage.delete_session(user_id, session.id)
+                return True
             # Declining consent keeps nothing, not even the fact of asking.
             await self.storage.delete_user(user_id)
-            return
+            return False
         before = session.state.answers if session else {}
         if session is None and not state.answers:
             return  # nothing personal yet: don't create rows before consent
@@ -448,13 +466,23 @@ class Driver:
             return self._say(routed.refusal)
         if routed.event is not None:
             return await self.handle(user_id, routed.event(arg if routed.takes_arg else ""), update_id)
+        focus = await self.leads.focus(user_id) if user_id > 0 else None
         left: list[Outgoing] = []
-        if routed.feature != "help" and user_id > 0 and await self.leads.focus(user_id) is not None:
-            await self.end_side(user_id)
+        if focus is not None and routed.feature == "start":
+            return await self._side(focus, Resume(), update_id)  # /start resumes what is under way
+        if focus is not None and routed.leaves_side:
+            left = await self.end_side(user_id)
             if routed.feature == "cancel":
-                return self._say("side.cancelled")
-            left = self._say("side.left")
+                return left + await self._own_question(user_id)
         return left + await self._features[routed.feature](user_id, arg if routed.takes_arg else "", update_id)
+
+    async def _own_question(self, user_id: int) -> list[Outgoing]:
+        """After a side conversation: the chat's own interview's question
+        again, when one is waiting (what is typed next answers it)."""
+        session = await self.storage.current_session(user_id)
+        if session is None or session.state.status != "active" or not session.state.answers:
+            return []
+        return self._say("side.back_to_own") + await self.handle(user_id, Resume())
 
     def _feature_handlers(self) -> dict[str, Callable[[int, str, int | None], Awaitable[list[Outgoing]]]]:
         """The feature commands this driver runs, by the name their rows give."""
@@ -465,7 +493,7 @@ class Driver:
             "mydata": lambda user_id, arg, update_id: self.my_data(user_id),
             "delete": lambda user_id, arg, update_id: self.confirm_delete(user_id),
             "cancel": lambda user_id, arg, update_id: self._cancel(user_id),
-            "help": lambda user_id, arg, update_id: self._help(),
+            "help": lambda user_id, arg, update_id: self._help(user_id),
         }
 
     async def _start(self, user_id: int, update_id: int | None) -> list[Outgoing]:
@@ -483,8 +511,17 @@ class Driver:
         saved = await self.storage.current_session(user_id) is not None
         return self._say("cancel.paused" if saved else "start.paused_nothing_saved")
 
-    async def _help(self) -> list[Outgoing]:
-        return self._say("help.text")
+    async def _help(self, user_id: int | None = None) -> list[Outgoing]:
+        """The client's help; an advisor's and an admin's add their commands
+        (from the dispatch table, so a new row shows up here by itself)."""
+        roles = await self.roles_of(user_id) if user_id is not None else frozenset({CLIENT})
+        blocks = [self.renderer.text("help.text")]
+        for role, title in ((ADVISOR, "help.advisor"), (ADMIN, "help.admin")):
+            if role in roles:
+                rows = [c for c in self.routes.menu(roles) if role in c.roles and CLIENT not in c.roles]
+                blocks.append(self.renderer.lines([msg(title)] + [
+                    msg("help.command", name=c.name, description=msg(c.description)) for c in rows]))
+        return [Outgoing("\n\n".join(blocks))]
 
     async def latest_outcome(self, user_id: int):
         """The client's newest result (the flow's outcome), or None: the
@@ -651,6 +688,8 @@ class Driver:
         await self.end_side(user_id)  # a side conversation under way goes first (its rows with it)
         await self.storage.delete_user(user_id)
         outs = self._say("delete.done")
+        if ADVISOR in await self.roles_of(user_id):  # their advisor profile and leads are work, not theirs to erase here
+            outs = self._say("delete.done", "delete.advisor_kept")
         self._reply_keyboard(session, None, outs)
         return outs
 

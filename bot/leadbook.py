@@ -143,6 +143,13 @@ class BookFilter:
         return msg("lead.filter", parts=head)
 
 
+ECHO_MAX = 20  # a word said back in a reply: enough to recognise it, never a wall of text
+
+
+def shown_word(word: str) -> str:
+    return word if len(word) <= ECHO_MAX else word[:ECHO_MAX] + "…"
+
+
 def read_filter(text: str, words) -> BookFilter | str:
     """A typed filter (/leads 热 100万+): the filter, or the first word that
     is none (the caller explains the words). ``words``: the renderer's
@@ -182,9 +189,8 @@ def local(driver, stored: str) -> datetime:
 
 
 async def card_of(driver, lead: LeadRow) -> LeadCard | None:
-    """The lead's card (``lead_card_for``: the stored figures), its consent time local."""
-    card = await lead_card_for(driver, lead)
-    return replace(card, consent_at=local(driver, lead.consent_at)) if card is not None else None
+    """The lead's card (``lead_card_for``: the stored figures, the consent time local)."""
+    return await lead_card_for(driver, lead)
 
 
 def _date(value) -> date | None:
@@ -204,11 +210,11 @@ async def book(driver, advisor_id: int) -> list[Entry]:
     entries = []
     for lead in leads:
         count, last, met = summary.get(lead.id, (0, None, None))
-        card = await card_of(driver, lead)
+        facts = await driver.leads.client_facts(lead.client_id)  # once: the card and the cadence
+        card = await lead_card_for(driver, lead, facts) if facts is not None else None
         touch = None
         if card is not None:
-            facts = await driver.leads.client_facts(lead.client_id)
-            answers = facts.answers if facts is not None else {}
+            answers = facts.answers
             touch = LeadTouch(
                 lead_id=lead.id, tier=card.tier, consent_on=local(driver, lead.consent_at).date(),
                 stage=lead.stage,  # type: ignore[arg-type]
@@ -336,7 +342,7 @@ class LeadBookRoom(Room):
     async def leads(self, chat_id: int, arg: str, update_id: int | None) -> list[Outgoing]:
         f = read_filter(arg, self.r.words)
         if isinstance(f, str):
-            return self._say(msg("book.filter_help", word=f))
+            return self._say(msg("book.filter_help", word=shown_word(f)))
         return await self.page(chat_id, f, 0)
 
     async def page_press(self, chat_id: int, press: LeadPage, update_id: int | None) -> list[Outgoing]:
@@ -398,7 +404,7 @@ class LeadBookRoom(Room):
             return self._say("book.usage")
         digits = found.group(1)
         if len(digits) > LEAD_NUMBER_DIGITS:
-            return self._say(msg("book.not_found", n=digits))
+            return self._say(msg("book.not_found", n=shown_word(digits)))
         return await self.show(chat_id, int(digits))
 
     async def open_press(self, chat_id: int, press: LeadOpen, update_id: int | None) -> list[Outgoing]:
@@ -418,7 +424,8 @@ class LeadBookRoom(Room):
                          else r(msg("book.no_result", n=lead.id, name=who(lead))))]
         outcome, _, report = await self.driver._find_outcome(lead.client_id)
         if outcome is not None and report is not None:
-            blocks = [r(msg("book.summary_header", n=lead.id))] + [r.lines(b) for b in report.full(outcome)]
+            about = report.shared or report.full  # the breakdown as the advisor reads it
+            blocks = [r(msg("book.summary_header", n=lead.id))] + [r.lines(b) for b in about(outcome)]
             outs += [Outgoing(t) for t in pack(blocks, TELEGRAM_TEXT_LIMIT)]
         else:
             outs.append(Outgoing(r.text("book.summary_none")))
@@ -484,11 +491,11 @@ class LeadBookRoom(Room):
         if lead is None:
             return self._say(msg("book.not_found", n=press.lead))
         if focus is not None and focus.flow != CONTACT_NOTE.name:
-            entry = await self.driver.leads.log_contact(lead.id, chat_id, press.kind)
+            entry = await self._log(lead, chat_id, press.kind)
             return await self._logged(chat_id, lead, entry)
         if focus is not None:
             await self.driver.end_side(chat_id)  # another contact's note: that one stays without a note
-        entry = await self.driver.leads.log_contact(lead.id, chat_id, press.kind)
+        entry = await self._log(lead, chat_id, press.kind)
         if entry is None:
             return self._say(msg("book.not_found", n=press.lead))
         stored = await self._stored(lead, chat_id, entry)
@@ -497,6 +504,13 @@ class LeadBookRoom(Room):
                           at=self._entry_at(at)))
         purpose = {"entry": entry, "lead": lead.id, "kind": press.kind}
         return [Outgoing(said)] + await self._begin_note(chat_id, purpose)
+
+    async def _log(self, lead, chat_id: int, kind: str) -> int | None:
+        """A contact logged; a new lead is now contacted (新线索 → 已联系)."""
+        entry = await self.driver.leads.log_contact(lead.id, chat_id, kind)
+        if entry is not None and lead.stage == "new":
+            await self.driver.leads.set_stage(lead.id, chat_id, "contacted", from_stage="new")
+        return entry
 
     async def _begin_note(self, chat_id: int, purpose: dict) -> list[Outgoing]:
         """The note question, as a side conversation. The note flow has no
@@ -534,10 +548,11 @@ class LeadBookRoom(Room):
             return await self._offline_done(chat_id, focus, state)
         return []
 
-    async def side_left(self, chat_id: int, focus: Focus) -> None:
+    async def side_left(self, chat_id: int, focus: Focus) -> list[Outgoing]:
         """Left before its end: a note's contact stays logged without a note;
         a prospect's partial answers go."""
         await self.driver.storage.delete_user(focus.subject_id)
+        return self._say("book.note_left" if focus.flow == CONTACT_NOTE.name else "book.newlead_left")
 
     async def _note_done(self, chat_id: int, focus: Focus, state: State | None) -> list[Outgoing]:
         await self.driver.storage.delete_user(focus.subject_id)  # the note lives in the contact log

@@ -46,6 +46,10 @@ class Command:
     roles: frozenset[Role] = frozenset({CLIENT})
     takes_arg: bool = False  # the text after the command is passed on (/edit 收入)
     refusal: str = "routing.refused"  # said to a role that may not use it
+    # Used during a side conversation (a sign-up, a note, /newlead), it
+    # leaves that conversation first: commands that start, reset or erase
+    # something. The others (reading commands) leave it waiting.
+    leaves_side: bool = False
 
     def __post_init__(self) -> None:
         if (self.event is None) == (self.feature is None):
@@ -64,10 +68,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("edit", event=lambda arg: Edit(arg or None), menu=True, takes_arg=True),
     Command("summary", feature="summary", menu=True),
     Command("mydata", feature="mydata", menu=True),
-    Command("delete", feature="delete", menu=True),
-    Command("restart", feature="restart", menu=True),  # asks first once there is much to lose
+    Command("delete", feature="delete", menu=True, leaves_side=True),
+    Command("restart", feature="restart", menu=True, leaves_side=True),  # asks first once there is much to lose
     Command("help", feature="help", menu=True),
-    Command("cancel", feature="cancel", menu=True),
+    Command("cancel", feature="cancel", menu=True, leaves_side=True),
     Command("privacy", feature="privacy", menu=True),  # who sees my data; withdraw the consent to be contacted
     Command("greetings", feature="greetings"),  # greetings on or off, solar or lunar birthday
     Command("skip", event=lambda _: Skip(keep=False)),  # the default, as 跳过 (保持 is its own button)
@@ -76,7 +80,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("leads", feature="leads", menu=True, roles=ADVISORS, takes_arg=True, refusal="routing.only_advisor"),
     Command("lead", feature="lead", menu=True, roles=ADVISORS, takes_arg=True, refusal="routing.only_advisor"),
     Command("due", feature="due", menu=True, roles=ADVISORS, refusal="routing.only_advisor"),
-    Command("newlead", feature="newlead", menu=True, roles=ADVISORS, refusal="routing.only_advisor"),
+    Command("newlead", feature="newlead", menu=True, roles=ADVISORS, refusal="routing.only_advisor",
+            leaves_side=True),
     Command("link", feature="link", menu=True, roles=ADVISORS, refusal="routing.only_advisor"),
     Command("export", feature="export", menu=True, roles=ADVISORS, refusal="routing.only_advisor"),
     # Admins.

@@ -628,6 +628,18 @@ class Storage:
         data["results"] = [{"session_id": sid, "created_at": created} for sid, created in results]
         return data
 
+    async def delete_session(self, user_id: int, session_id: int) -> None:
+        """One interview of the user (a /restart's new one, declined), then
+        the WAL emptied; the user's other rows stay."""
+        self._sessions.pop(user_id, None)
+        await self._submit(_Statements([
+            ("DELETE FROM results WHERE session_id = ? AND user_id = ?", (session_id, user_id)),
+            ("DELETE FROM answers WHERE session_id IN (SELECT id FROM sessions WHERE id = ? AND user_id = ?)",
+             (session_id, user_id)),
+            ("DELETE FROM sessions WHERE id = ? AND user_id = ?", (session_id, user_id)),
+        ], checkpoint=True))
+        self._sessions.pop(user_id, None)
+
     async def delete_user(self, user_id: int) -> None:
         """Every row of the user, then the WAL emptied (see ``_checkpoint``)."""
         self._sessions.pop(user_id, None)

@@ -15,7 +15,7 @@ from typing import Any
 
 from .diagnosis import Outcome
 from .flow import Report
-from .summary import ALL, SECTIONS, card_lines, detail_blocks, summary_blocks
+from .summary import ALL, SECTIONS, card_lines, detail_blocks, shared_blocks, summary_blocks
 
 # The section picker: 寿险 重疾 养老 / 四大账户 财务健康 假设 / 全部
 DETAIL_ROWS = (SECTIONS[:3], SECTIONS[3:], (ALL,))
@@ -54,4 +54,5 @@ REPORT = Report(
     offers_deepen=lambda o: o.quick,  # a quick diagnosis offers the full one (完整诊断)
     figures=figures,
     fingerprint=fingerprint,
+    shared=shared_blocks,
 )

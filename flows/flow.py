@@ -156,6 +156,9 @@ class Report:
     # A short fingerprint of the figures, carried by the card's detail
     # buttons: a press on an old card can tell that the result has changed.
     fingerprint: Callable[[Any], str]
+    # The whole breakdown as someone else reads it (an advisor, about their
+    # lead): without the lines that speak to the client. None: ``full``.
+    shared: Callable[[Any], list[list[Msg]]] | None = None
 
 
 @dataclass(frozen=True)

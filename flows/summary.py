@@ -352,6 +352,18 @@ def summary_blocks(o: Outcome) -> list[Block]:
     return detail_blocks(o, ALL)
 
 
+# Lines that speak to the client about their own chat (commands, consent).
+CLIENT_ONLY = frozenset({"sum.next.edit", "sum.next.deepen", "sum.next.kinds"})
+
+
+def shared_blocks(o: Outcome) -> list[Block]:
+    """The full breakdown as an advisor reads it about a client (their lead):
+    every section and what to fill first, without the lines that speak to
+    the client (the commands of their own chat, the consent to a proposal)."""
+    advice = [m for m in advice_block(o) if m.key not in CLIENT_ONLY] + [msg("sum.next.kinds_shared")]
+    return [SECTION_BLOCKS[s](o) for s in SECTIONS] + [advice]
+
+
 # --- the card -----------------------------------------------------------------
 
 GAP_TITLE = {"life": "card.risk.life", "ci": "card.risk.ci", "retire": "card.risk.retire"}

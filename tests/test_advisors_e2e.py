@@ -169,14 +169,15 @@ def test_from_an_invitation_to_a_lead_and_back_out(server, tmp_path):
         chat.say(ADVISOR, f"/lead {lead_id}")
         chat.press(ADVISOR, "📞")
         chat.say(ADVISOR, "周末打过电话,下周二再聊")
-        chat.press(ADVISOR, "→ 已联系")
+        assert rows(db, "SELECT stage FROM leads WHERE id = ?", lead_id) == [("contacted",)]  # by the call
+        chat.press(ADVISOR, "→ 已出建议书")
     finally:
         stop_bot(bot)
     bot = start(server, db)
     try:
         shown = chat.texts(chat.say(ADVISOR, f"/lead {lead_id}"))
-        assert "下周二再聊" in shown and "已联系" in shown
-        assert rows(db, "SELECT stage FROM leads WHERE id = ?", lead_id) == [("contacted",)]
+        assert "下周二再聊" in shown and "已出建议书" in shown
+        assert rows(db, "SELECT stage FROM leads WHERE id = ?", lead_id) == [("proposal",)]
 
         # /export: a CSV with a BOM that csv reads back with the card's figures.
         [document] = [m for m in chat.say(ADVISOR, "/export") if "file" in m]

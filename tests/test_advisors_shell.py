@@ -368,3 +368,28 @@ async def test_recover_makes_the_lead_a_crash_left_out(driver, storage):
     assert rows(storage, "SELECT advisor_id FROM leads") == [(ADVISOR_A,)]
     assert rows(storage, "SELECT recipient FROM outbox WHERE occasion = 'lead_card'") == [(ADVISOR_A,)]
     assert await room.recover() == 0
+
+
+async def test_help_lists_the_commands_of_each_role(driver, storage):
+    client_help = text_of(await driver.command(CLIENT, "help"))
+    assert "/privacy" in client_help and "/greetings" in client_help and "/leads" not in client_help
+    await storage.add_advisor(ADVISOR_A, "王芳")
+    advisor_help = text_of(await driver.command(ADVISOR_A, "help"))
+    assert "顾问命令" in advisor_help and "/leads" in advisor_help and "/invite" not in advisor_help
+    assert "/invite" in text_of(await driver.command(ADMIN, "help"))
+
+
+@pytest.mark.parametrize("company", ["https://t.me/evil 加微信", "平安 @wangfang", "加微信 wf888"])
+async def test_a_link_or_handle_never_reaches_the_clients_welcome(driver, storage, company):
+    [invite] = await driver.command(ADMIN, "invite")
+    token = invite.text.split("start=")[1].split()[0]
+    await driver.command(ADVISOR_A, "start", token)
+    assert asked(await driver.text(ADVISOR_A, "王芳 t.me/x")).question_step == "name"
+    await driver.text(ADVISOR_A, "王芳")
+    refused = await driver.text(ADVISOR_A, company)
+    assert "网址" in text_of(refused) and asked(refused).question_step == "company"
+
+
+async def test_assign_with_bad_arguments_says_how_to_write_it(driver):
+    for arg in ("3", "abc 1", "3 -1", "1 2 3"):
+        assert "/assign 线索编号" in text_of(await driver.command(ADMIN, "assign", arg)), arg

@@ -72,10 +72,11 @@ async def answer_all(driver: Driver, user: int, outs: list[Outgoing], *, contact
     """Answer whatever is asked (a given typed answer, the consent yes, the
     default, the first option, or an answer that passes) until no question is left."""
     typed = typed or {}
+    side = await driver.leads.focus(user) is not None
     for _ in range(80):
         q = asked(outs)
-        if q is None:
-            return outs
+        if q is None or (side and await driver.leads.focus(user) is None):
+            return outs  # the end (of the side conversation: the chat's own question may follow)
         buttons = presses(q)
         skip = next((b for b in buttons if isinstance(b.press, SkipStep)), None)
         options = [b for b in buttons if isinstance(b.press, Choose)]
@@ -322,16 +323,22 @@ async def test_the_note_is_skipped_by_its_button_or_the_word(driver):
     assert [(e.kind, e.note) for e in await driver.leads.contacts(lead.id, ADVISOR)] == [("T", None), ("E", None)]
 
 
-async def test_a_command_during_the_note_keeps_the_contact_without_a_note(driver):
+async def test_a_reading_command_during_the_note_leaves_it_waiting_and_cancel_keeps_the_contact(driver):
     lead = await seed(driver, 8600, ADVISOR)
     await press(driver, ADVISOR, LeadContact(lead.id, "T"))
-    outs = await driver.command(ADVISOR, "leads")
-    assert "已退出" in outs[0].text and "共 1 条" in outs[1].text
+    outs = await driver.command(ADVISOR, "leads")  # reading: the note question still waits
+    assert "共 1 条" in outs[0].text and "已退出" not in text_of(outs)
+    await driver.text(ADVISOR, "看完列表再写备注")
     [entry] = await driver.leads.contacts(lead.id, ADVISOR)
-    assert entry.kind == "T" and entry.note is None
-    # The next typed message is no note: the advisor's own interview gets it (nothing is logged).
+    assert entry.kind == "T" and entry.note == "看完列表再写备注"
+    # /cancel during a note: the contact stays logged, without a note, and says so.
+    await press(driver, ADVISOR, LeadContact(lead.id, "E"))
+    said = text_of(await driver.command(ADVISOR, "cancel"))
+    assert "记下" in said and "没有加备注" in said and "没有保存" not in said
+    assert [e.note for e in await driver.leads.contacts(lead.id, ADVISOR)] == ["看完列表再写备注", None]
+    # The next typed message is no note: nothing more is logged.
     await driver.text(ADVISOR, "随便写点什么")
-    assert len(await driver.leads.contacts(lead.id, ADVISOR)) == 1
+    assert len(await driver.leads.contacts(lead.id, ADVISOR)) == 2
 
 
 async def test_a_contact_of_another_lead_while_a_note_is_asked_leaves_that_note(driver):

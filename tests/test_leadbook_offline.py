@@ -96,8 +96,11 @@ async def test_newlead_end_to_end_makes_an_offline_lead_and_leaves_the_advisors_
     assert "钱先生" in shown[0].text and "线下" in shown[0].text and "寿险" in text_of(shown[1:-1])
     assert not [b for o in shown for b in presses(o) if b.url]  # a prospect has no Telegram chat to open
 
-    # The advisor's own interview is as it was: the next answer goes to it, at the same question.
-    assert (await driver.storage.current_session(ADVISOR)).state == own_before
+    # The advisor's own interview is as it was, its question asked again
+    # after the card: the next answer goes to it, at the same question.
+    own_after = (await driver.storage.current_session(ADVISOR)).state
+    assert own_after.answers == own_before.answers and own_after.history == own_before.history
+    assert asked(outs).question_step == "marital" and asked(outs).owner is None
     assert text_of(await driver.command(ADVISOR, "mydata")) == mydata_before
     assert "钱先生" not in mydata_before
     [own_next] = await driver.text(ADVISOR, "未婚")
@@ -125,7 +128,7 @@ async def test_declining_keeps_nothing(driver):
     assert await driver.leads.focus(ADVISOR) is None
 
 
-@pytest.mark.parametrize("leave", ["cancel", "leads", "summary"])
+@pytest.mark.parametrize("leave", ["cancel", "restart", "newlead"])
 async def test_leaving_midway_deletes_the_partial_prospect(driver, leave):
     outs = await driver.command(ADVISOR, "newlead")
     yes = next(b for b in presses(asked(outs)) if b.label.startswith("客户已同意"))
@@ -134,10 +137,24 @@ async def test_leaving_midway_deletes_the_partial_prospect(driver, leave):
     assert q.question_step == "contact_phone"
     assert await subject_rows(driver) == 1
     outs = await driver.command(ADVISOR, leave)
-    assert outs[0].text == ZH.text("side.cancelled" if leave == "cancel" else "side.left")
-    assert await subject_rows(driver) == 0 and await driver.leads.leads(ADVISOR) == []
+    assert outs[0].text == ZH.text("book.newlead_left")
+    assert await driver.leads.leads(ADVISOR) == []
     answers = await driver.storage.db.execute_fetchall("SELECT COUNT(*) FROM answers WHERE value LIKE '%孙女士%'")
     assert answers[0][0] == 0
+
+
+@pytest.mark.parametrize("reading", ["leads", "summary", "mydata", "help", "start"])
+async def test_a_reading_command_midway_leaves_the_prospect_waiting(driver, reading):
+    outs = await driver.command(ADVISOR, "newlead")
+    yes = next(b for b in presses(asked(outs)) if b.label.startswith("客户已同意"))
+    await driver.button(ADVISOR, yes.data)
+    await driver.text(ADVISOR, "孙女士")
+    outs = await driver.command(ADVISOR, reading)
+    assert await subject_rows(driver) == 1 and await driver.leads.focus(ADVISOR) is not None
+    if reading == "start":  # /start resumes what is under way: the prospect's question again
+        assert asked(outs).question_step == "contact_phone"
+    [q] = await driver.text(ADVISOR, "13812345678")
+    assert q.question_step != "contact_phone"  # the typed phone went to the prospect
 
 
 async def test_the_name_is_required_and_the_phone_checked_then_skippable(driver):

@@ -157,15 +157,23 @@ async def test_after_a_confirmed_restart_delete_removes_every_interview(driver):
     assert await driver.latest_outcome(1) is None
 
 
-async def test_declining_consent_after_a_confirmed_restart_keeps_nothing_at_all(driver):
+async def test_declining_consent_after_a_confirmed_restart_keeps_the_earlier_result(driver):
+    """The restart promised to keep the last result: declining the new
+    interview's consent drops that interview only (and says so)."""
     await finish(driver, 1)
+    before = await driver.latest_outcome(1)
     [prompt] = await driver.command(1, "restart")
     await driver.button(1, presses(prompt)[0].data)
     declined = await driver.text(1, "不同意")
-    assert "没有保存您的任何信息" in text_of(declined)
+    assert "上一次的诊断结果仍然保留" in text_of(declined) and "没有保存您的任何信息" not in text_of(declined)
+    assert await rows(driver.storage, "sessions", 1) == 1 and await rows(driver.storage, "results", 1) == 1
+    assert await driver.latest_outcome(1) == before
+    assert "寿险缺口" in text_of(await driver.command(1, "summary"))
+    # /delete still erases everything.
+    [confirm] = await driver.command(1, "delete")
+    await driver.button(1, presses(confirm)[0].data)
     for table in ("clients", "sessions", "answers", "results"):
         assert await rows(driver.storage, table, 1) == 0, table
-    assert await driver.latest_outcome(1) is None
 
 
 async def test_restart_mid_interview_is_at_once_early_and_asked_after_a_couple_of_answers(driver):
