@@ -25,6 +25,7 @@ contain ``|``). Telegram allows at most 64 bytes: ``encode`` refuses more.
     lc|<lead>|<kind>           LeadContact: log a contact (T / E / M), then an optional note
     g|<action>                 Greetings: stop / start them, or solar / lunar birthday
     w|<yes|no>                 Withdraw: confirm or cancel withdrawing the consent to be contacted
+    le|<lead>|<ask|yes|no>     LeadErase: erase an offline lead (the advisor entered it), asked first
     x|<subject>|<press>        Aside: a question button of a side conversation (an advisor's
                                sign-up, a note, an offline pre-qualification): ``press``
                                (a/s/t/b above) acts only while that conversation is the chat's
@@ -197,6 +198,16 @@ class Withdraw(CallbackData):
 
 
 @dataclass(frozen=True)
+class LeadErase(CallbackData):
+    """An offline lead (entered by the advisor) erased with all its data:
+    ``ask`` shows the confirmation, ``yes`` / ``no`` answer it."""
+
+    prefix: ClassVar[str] = "le"
+    lead: int
+    step: str
+
+
+@dataclass(frozen=True)
 class Aside(CallbackData):
     """A question's button in a side conversation: the inner press, tagged
     with the conversation's subject (as a positive number), so that it never
@@ -211,7 +222,7 @@ class Aside(CallbackData):
 KINDS: dict[str, type[CallbackData]] = {c.prefix: c for c in (Choose, SkipStep, TakeDefault, GoBack, EditAnswer, DeleteChoice,
                                                               RestartChoice, EditSection, ShowDetail,
                                                               CardAction, LeadPage, LeadOpen, LeadStage,
-                                                              LeadContact, Greetings, Withdraw, Aside)}
+                                                              LeadContact, Greetings, Withdraw, Aside, LeadErase)}
 
 
 def decode(data: str) -> CallbackData | None:

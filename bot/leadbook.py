@@ -52,7 +52,7 @@ from flows.messages import Msg, msg
 from flows.offline import OFFLINE
 
 from .advisors import lead_card_for, payload
-from .callbacks import LeadContact, LeadOpen, LeadPage, LeadStage
+from .callbacks import LeadContact, LeadErase, LeadOpen, LeadPage, LeadStage
 from .driver import Room
 from .presenter import TELEGRAM_TEXT_LIMIT, Attachment, Button, Outgoing, pack
 from .routing import ADVISOR
@@ -317,7 +317,7 @@ class LeadBookRoom(Room):
 
     def presses(self):
         return {LeadPage: self.page_press, LeadOpen: self.open_press, LeadStage: self.stage_press,
-                LeadContact: self.contact_press}
+                LeadContact: self.contact_press, LeadErase: self.erase_press}
 
     def side_flows(self) -> frozenset[str]:
         return frozenset({CONTACT_NOTE.name, OFFLINE.name})
@@ -448,7 +448,24 @@ class LeadBookRoom(Room):
                      for kind in CONTACT_KINDS])
         if lead.client_id > 0:  # an offline prospect has no Telegram chat
             rows.append([Button(r.text("lead.button.chat"), None, url=f"tg://user?id={lead.client_id}")])
+        else:  # the advisor entered it: theirs to erase (a prospect may ask them to)
+            rows.append([Button(r.text("book.button.erase"), LeadErase(lead.id, "ask"))])
         return rows
+
+    async def erase_press(self, chat_id: int, press: LeadErase, update_id: int | None) -> list[Outgoing]:
+        """Erase an offline lead: asked first; then the prospect's answers,
+        result, lead and contact log go, as a client's /delete does."""
+        lead = await self.driver.leads.lead(press.lead, chat_id)
+        if lead is None or lead.client_id > 0:
+            return [] if press.step != "ask" else self._say(msg("book.not_found", n=press.lead))
+        if press.step == "ask":
+            buttons = [[Button(self.r.text("book.erase.yes"), LeadErase(lead.id, "yes")),
+                        Button(self.r.text("book.erase.no"), LeadErase(lead.id, "no"))]]
+            return [Outgoing(self.r(msg("book.erase.confirm", n=lead.id, name=who(lead))), buttons)]
+        if press.step != "yes":
+            return self._say("book.erase.kept")
+        await self.driver.storage.delete_user(lead.client_id)
+        return self._say(msg("book.erase.done", n=lead.id))
 
     def _entry(self, stored: StoredContact) -> ContactEntry:
         return ContactEntry(kind=stored.kind, at=local(self.driver, stored.at),  # type: ignore[arg-type]
@@ -575,7 +592,8 @@ class LeadBookRoom(Room):
         r = self.r
         card = await card_of(self.driver, lead)
         lines = [msg("book.newlead_done", n=lead.id)] + (card_lines(card) if card is not None else [])
-        buttons = [[Button(r.text("lead.button.open"), LeadOpen(lead.id))]] + self.actions(lead)[-1:]
+        contact = [row for row in self.actions(lead) if any(isinstance(b.press, LeadContact) for b in row)]
+        buttons = [[Button(r.text("lead.button.open"), LeadOpen(lead.id))]] + contact
         return [Outgoing(r.lines(lines), buttons)]
 
     # --- /newlead -------------------------------------------------------------------------

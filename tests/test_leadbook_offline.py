@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.callbacks import CardAction, Choose, LeadContact, LeadOpen, ShowDetail
+from bot.callbacks import CardAction, Choose, LeadContact, LeadErase, LeadOpen, ShowDetail
 from bot.driver import Driver
 from bot.storage import Storage
 from flows import engine
@@ -197,3 +197,23 @@ async def test_the_end_of_a_side_conversation_is_the_rooms_to_say(driver):
     await press(driver, ADVISOR, LeadContact(lead.id, "T"))
     outs = await driver.text(ADVISOR, "打过电话了")
     assert [o.text.split(":")[0] for o in outs] == ["已记录"]
+
+
+async def test_an_offline_lead_can_be_erased_by_its_advisor_and_by_no_one_else(driver):
+    await newlead(driver)
+    [lead] = await driver.leads.leads(ADVISOR)
+    await driver.leads.log_contact(lead.id, ADVISOR, "M", "见过面")
+    shown = await driver.command(ADVISOR, "lead", str(lead.id))
+    [erase] = [b for o in shown for b in presses(o) if isinstance(b.press, LeadErase)]
+    assert "找不到线索" in text_of(await driver.button(ADVISOR + 1, erase.data))  # another chat: as if none
+    [confirm] = await driver.button(ADVISOR, erase.data)
+    no = next(b for b in presses(confirm) if b.press == LeadErase(lead.id, "no"))
+    assert "没有删除" in text_of(await driver.button(ADVISOR, no.data))
+    assert await driver.leads.leads(ADVISOR) != []
+    yes = next(b for b in presses(confirm) if b.press == LeadErase(lead.id, "yes"))
+    assert "已删除" in text_of(await driver.button(ADVISOR, yes.data))
+    assert await driver.leads.leads(ADVISOR) == [] and await subject_rows(driver) == 0
+    for table in ("contact_log", "answers", "results", "subjects"):
+        found = await driver.storage.db.execute_fetchall(f"SELECT COUNT(*) FROM {table}")
+        assert found[0][0] == 0, table
+    assert await driver.button(ADVISOR, yes.data) == []  # a second tap

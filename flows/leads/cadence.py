@@ -64,6 +64,7 @@ class Reminder:
     on: date  # contact/visit: the day it became due; birthday: the birthday
     days: int  # contact/visit: days since the last touch; birthday: days until it (0: today)
     lunar: bool = False  # a birthday kept by the lunar calendar
+    never: bool = False  # contact/visit: never contacted (met) yet: ``days`` counts from the consent
 
 
 def add_months(day: date, months: int) -> date:
@@ -81,7 +82,8 @@ def lead_reminders(lead: LeadTouch, today: date, settings: CadenceSettings = Cad
         since = lead.last_contact or lead.consent_on
         due = since + timedelta(days=settings.contact_every_days)
         if today >= due:
-            found.append(Reminder("contact", lead.lead_id, due, (today - since).days))
+            found.append(Reminder("contact", lead.lead_id, due, (today - since).days,
+                                  never=lead.last_contact is None))
     if tier_at_least(lead.tier, REMINDER_TIER["birthday"]) and lead.born is not None:
         birthday = next_birthday(lead.born, lead.lunar_birthday, today)
         days = (birthday - today).days
@@ -91,7 +93,8 @@ def lead_reminders(lead: LeadTouch, today: date, settings: CadenceSettings = Cad
         since = lead.last_meeting or lead.consent_on
         due = add_months(since, settings.visit_every_months)
         if today >= due:
-            found.append(Reminder("visit", lead.lead_id, due, (today - since).days))
+            found.append(Reminder("visit", lead.lead_id, due, (today - since).days,
+                                  never=lead.last_meeting is None))
     return found
 
 
@@ -115,4 +118,4 @@ def reminder_line(r: Reminder, name: Msg) -> Msg:
         calendar_kind = msg("lead.remind.lunar" if r.lunar else "lead.remind.solar")
         return msg("lead.remind.birthday", n=r.lead_id, name=name, when=when, month=r.on.month, day=r.on.day,
                    calendar=calendar_kind)
-    return msg(f"lead.remind.{r.kind}", n=r.lead_id, name=name, days=r.days)
+    return msg(f"lead.remind.{r.kind}" + (".never" if r.never else ""), n=r.lead_id, name=name, days=r.days)
