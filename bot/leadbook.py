@@ -208,9 +208,10 @@ async def book(driver, advisor_id: int) -> list[Entry]:
     summary = await driver.leads.contact_summary(advisor_id) if leads else {}
     flow = driver.flow  # the facts' names (birth date, birthday calendar) of the registered diagnosis
     entries = []
+    stored = await driver.leads.client_facts_many([lead.client_id for lead in leads])  # two queries for the book
     for lead in leads:
         count, last, met = summary.get(lead.id, (0, None, None))
-        facts = await driver.leads.client_facts(lead.client_id)  # once: the card and the cadence
+        facts = stored.get(lead.client_id)
         card = await lead_card_for(driver, lead, facts) if facts is not None else None
         touch = None
         if card is not None:

@@ -393,3 +393,14 @@ async def test_a_link_or_handle_never_reaches_the_clients_welcome(driver, storag
 async def test_assign_with_bad_arguments_says_how_to_write_it(driver):
     for arg in ("3", "abc 1", "3 -1", "1 2 3"):
         assert "/assign 线索编号" in text_of(await driver.command(ADMIN, "assign", arg)), arg
+
+
+async def test_the_books_batched_read_equals_one_read_per_client(driver, storage):
+    advisor = await storage.add_advisor(ADVISOR_A, "王芳")
+    for client in (CLIENT, OTHER):
+        await driver.command(client, "start", advisor.referral_token)
+        await agree_to_contact(driver, client)
+    many = await driver.leads.client_facts_many([CLIENT, OTHER, 12345])
+    assert set(many) == {CLIENT, OTHER}
+    for client in (CLIENT, OTHER):
+        assert many[client] == await driver.leads.client_facts(client)
