@@ -4,16 +4,19 @@ and a crash in the middle of sending (issue 11, step 8).
 1. A real SQLite file with N opted-in clients (default 100,000), inserted
    directly as the bot stores them: clients, interview sessions with their
    answers (the four greeting answers among ~18), results; some with an
-   advisor (a lead or a referral).
+   advisor (a lead or a referral). (The crash test's leads get a real
+   result's figures: its sender plans the advisors' digests, which read them.)
 2. In a process of its own (so its memory is its own): the time to read the
    clients' settings (one SQL read), plan 中秋 (every client is due), render
    and insert the rows; planning the same day again (nothing new); planning
-   an ordinary day (birthdays only). Then sending through the real
+   an ordinary day (birthdays only); the first anniversary of every
+   client's diagnosis (定期检视: 100,000 review reminders). Then sending through the real
    ``telegram.Bot`` with the socket-free ``InProcessRequest`` at a configured
    rate (default 1,000/s) until ``--send`` messages went: the achieved rate as
    a % of the configured one (target ≥ 95%), messages per CPU second, peak RSS.
 3. The crash test: the fake Bot API over HTTP in this process; the sender is
-   a real process (``python -m bot greetings send --date D``), killed with
+   a real process (``python -m bot greetings send --date D``: greetings and
+   the 50 advisors' daily digests), killed with
    SIGKILL at a random moment while it sends, then started again. Counted:
    duplicates (a chat that received a day's greeting twice; target 0) and
    greetings neither sent nor marked ``unknown`` (target 0). The price of at
@@ -50,6 +53,7 @@ from bot.storage import Storage  # noqa: E402
 TOKEN = "123456:BENCH-token_abcdefghijklmnopqrstuvwxyz"
 MID_AUTUMN = date(2027, 9, 15)  # a holiday: every opted-in client is due
 PLAIN_DAY = date(2027, 3, 3)  # birthdays only
+REVIEW_DAY = date(2027, 11, 25)  # a year after every result (NOW): every opted-in client's annual review
 CRASH_DAYS = ("2027-09-15", "2027-10-01", "2028-01-01", "2028-01-26", "2028-02-09", "2028-05-01", "2028-05-28")
 NAMES = ("李女士", "王先生", "张姐", "刘总", "陈老师", None, None, None)
 FILLER = {  # the other answers of a quick diagnosis, as stored (JSON)
@@ -64,10 +68,21 @@ NOW = "2026-11-25T00:00:00+00:00"
 # --- 1. the database ---------------------------------------------------------------
 
 
-def build(path: Path, clients: int, seed: int = 7, first_id: int = 10_000_001) -> float:
-    """Insert ``clients`` opted-in clients; returns the seconds it took."""
+def real_figures() -> str:
+    """A quick diagnosis's figures as the bot stores them (a 20万–100万 client): what a lead card is made of."""
+    from flows.diagnosis_report import REPORT
+    from tests.helpers import interview
+
+    _, _, outcome, _ = interview(["同意", "1986-05-12", "未婚", "无", "30万", "12万", "0", "存款50万,寿险0,重疾0", "3万"])
+    return json.dumps(REPORT.figures(outcome), ensure_ascii=False)
+
+
+def build(path: Path, clients: int, seed: int = 7, first_id: int = 10_000_001, lead_figures: bool = False) -> float:
+    """Insert ``clients`` opted-in clients; returns the seconds it took.
+    ``lead_figures``: the leads' results hold a real result's figures (else "{}")."""
     started = time.perf_counter()
     asyncio.run(_migrate(path))
+    figures = real_figures() if lead_figures else "{}"
     rng = random.Random(seed)
     state = json.dumps({"flow": "diagnosis", "status": "done", "turn": 14, "answers": FILLER, "pad": "x" * 600})
     with sqlite3.connect(path) as db:
@@ -92,9 +107,9 @@ def build(path: Path, clients: int, seed: int = 7, first_id: int = 10_000_001) -
                 answers += [(i, k, json.dumps(v, ensure_ascii=False), NOW) for k, v in mine.items() if v is not None]
                 answers += [(i, k, v, NOW) for k, v in filler]
             db.executemany("INSERT INTO answers (session_id, key, value, answered_at) VALUES (?, ?, ?, ?)", answers)
-            db.executemany("INSERT INTO results (session_id, user_id, created_at, figures) VALUES (?, ?, ?, '{}')",
-                           [(i, i, NOW) for i in ids])
             draw = [(i, rng.random(), 900 + rng.randrange(50)) for i in ids]
+            db.executemany("INSERT INTO results (session_id, user_id, created_at, figures) VALUES (?, ?, ?, ?)",
+                           [(i, i, NOW, figures if p < 0.3 else "{}") for i, p, _ in draw])
             db.executemany("INSERT INTO leads (client_id, advisor_id, source, consent_at, created_at, updated_at)"
                            " VALUES (?, ?, 'link', ?, ?, ?)", [(i, a, NOW, NOW, NOW) for i, p, a in draw if p < 0.3])
             db.executemany("INSERT INTO referrals (client_id, advisor_id, created_at) VALUES (?, ?, ?)",
@@ -151,6 +166,10 @@ async def measure(db: Path, send: int, rate: float) -> dict:
         plain = await plan(outbox, PLAIN_DAY, language="zh_CN", dry_run=True)
         figures["plain_day_ms"] = (time.perf_counter() - t0) * 1000
         figures["plain_day_due"] = plain.due
+        t0 = time.perf_counter()
+        review = await plan(outbox, REVIEW_DAY, language="zh_CN")
+        figures["review_ms"] = (time.perf_counter() - t0) * 1000
+        figures.update(review_due=review.reviews, review_greetings=review.due, review_inserted=review.inserted)
 
         # Sending: the real Bot, no sockets; the fake API records nothing (its cost is not the sender's).
         api = FakeBotAPI(TOKEN, record=False)
@@ -187,7 +206,7 @@ def crash_test(workdir: Path, clients: int, rounds: int, rate: float, seed: int)
     from tests.fake_bot_api import FakeBotAPI, FakeBotAPIServer
 
     db = workdir / "crash.sqlite3"
-    build(db, clients, seed=seed + 1)
+    build(db, clients, seed=seed + 1, lead_figures=True)
     server = FakeBotAPIServer(FakeBotAPI(TOKEN)).start()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "GREETING_"))}
     env.update(PYTHONPATH=str(ROOT), TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=server.base_url,
@@ -277,6 +296,9 @@ def main() -> None:
         print(f"  total                         {m['plan_total_ms']:8.0f} ms")
         print(f"  the same day again            {m['replan_ms']:8.0f} ms ({m['replan_inserted']} new rows)")
         print(f"  an ordinary day (dry run)     {m['plain_day_ms']:8.0f} ms ({m['plain_day_due']} birthdays)")
+        print(f"\nplanning {REVIEW_DAY}, a year after every diagnosis: {m['review_due']:,} review reminders"
+              f" and {m['review_greetings']} birthday greetings (whose review waits a day)")
+        print(f"  read, plan, render, insert    {m['review_ms']:8.0f} ms ({m['review_inserted']:,} rows)")
         print(f"\nsending {m['sent']:,} through the real Bot (InProcessRequest) at a configured {m['rate']:,.0f}/s:")
         print(f"  achieved                      {m['achieved']:8.0f} /s = {m['achieved_pct']:.1f}% of configured"
               f" (target ≥ 95%)")

@@ -208,8 +208,8 @@ class AdvisorsRoom(Room):
         ``advisors reassign`` moves it; no card goes to a removed advisor)."""
         flow = self.driver._flow_of(state)
         referred = await self.driver.leads.referred_by(client_id)
-        await self.driver.leads.create_lead(client_id, referred, "link" if referred else "direct",
-                                            flow.fact(state.answers, "name") or None)
+        name = flow.fact(state.answers, "name") or self.driver.chat_name(client_id)  # else their Telegram name
+        await self.driver.leads.create_lead(client_id, referred, "link" if referred else "direct", name or None)
 
     async def recover(self) -> int:
         """At start: clients whose yes to being contacted was stored but whose

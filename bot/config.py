@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     greeting_time: time = time(9, 0)
     greeting_rate: float = 20.0
     tick_seconds: float = 60.0
+    # The advisors' daily digest: planned and sent from this local time (TZ) on.
+    digest_time: time = time(9, 0)
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -104,9 +106,9 @@ class Settings(BaseSettings):
                              " e.g. diagbot_demo_bot")
         return text
 
-    @field_validator("greeting_time", mode="before")
+    @field_validator("greeting_time", "digest_time", mode="before")
     @classmethod
-    def _greeting_time(cls, v: object) -> object:
+    def _time_of_day(cls, v: object) -> object:
         if isinstance(v, time):
             return v
         text = str(v).strip()

@@ -197,8 +197,14 @@ class Driver:
             room.bind(self)
         self._presses: dict[type, PressHandler] = {}
         self._features = self._feature_handlers()
+        claimed: set[str] = set()
         for room in self.rooms:
-            self._features.update(room.features())
+            features = room.features()
+            twice = claimed & features.keys()
+            if twice:  # the room order would decide silently which one runs
+                raise ValueError(f"two rooms serve {sorted(twice)}")
+            claimed |= features.keys()
+            self._features.update(features)
             self._presses.update(room.presses())
         missing = routes.features() - self._features.keys()
         if missing:
@@ -221,6 +227,11 @@ class Driver:
         # is stored before consent, so this lives in memory; losing it (a
         # restart) only shows the consent text once more. Bounded.
         self._consent_shown: OrderedDict[int, None] = OrderedDict()
+        # The name each recent chat shows on Telegram (its first and last
+        # name), as the channel saw it with the update being handled: the
+        # 称呼 a new lead's card falls back on when the client gave none.
+        # Kept only while in use (bounded); stored only with a lead.
+        self._chat_names: OrderedDict[int, str] = OrderedDict()
 
     async def roles_of(self, user_id: int) -> frozenset[Role]:
         """Everyone is a client; an active advisor and an admin (ADMIN_USER_IDS)
@@ -240,6 +251,20 @@ class Driver:
 
     def _phone_steps(self, state: State) -> frozenset[str]:
         return self._phone_steps_by_flow.get(state.flow, frozenset())
+
+    def saw_name(self, user_id: int, name: str | None) -> None:
+        """The channel: the name this user shows on Telegram."""
+        name = " ".join((name or "").split())[:30]
+        if not name:
+            self._chat_names.pop(user_id, None)
+            return
+        self._chat_names[user_id] = name
+        self._chat_names.move_to_end(user_id)
+        if len(self._chat_names) > CONSENT_SHOWN_MAX:
+            self._chat_names.popitem(last=False)
+
+    def chat_name(self, user_id: int) -> str | None:
+        return self._chat_names.get(user_id)
 
     def _shown_consent(self, user_id: int, shown: bool) -> None:
         if shown:

@@ -4,12 +4,14 @@ Each command opens the bot's SQLite file (``DATABASE_PATH``) through the same
 ``Storage`` as the bot, so it works whether or not the bot is running.
 
 - ``plan --date D``: a dry run: how many greetings are due on D, per
-  occasion, and the first few recipients as pseudonyms (a keyed hash, never an
-  id or a name). Writes nothing.
-- ``send --date D``: plans D and sends what is pending for D now, through the
-  same ``run_day`` as the bot's own clock (rows of days before D that are still
-  pending expire: relative to D, so a rehearsal on another date works).
-  Idempotent: a second run sends nothing new.
+  occasion (annual review reminders and advisors' digests too), and the
+  first few recipients as pseudonyms (a keyed hash, never an id or a name).
+  Writes nothing.
+- ``send --date D``: plans D (greetings, review reminders, advisors' digests)
+  and sends what is pending for D now, through the same ``run_day`` as the
+  bot's own clock (rows of days before D that are still pending expire:
+  relative to D, so a rehearsal on another date works). Idempotent: a second
+  run sends nothing new.
 - ``status``: per date and occasion, how many were sent / unknown / failed /
   expired (and still pending or being sent).
 """
@@ -61,7 +63,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     # Imported here: `diagbot` starts no slower for the other commands.
     from telegram.error import EndPointNotFound, InvalidToken, TelegramError
 
-    from .greetings import end_of, plan, run_day
+    from .greetings import driver_for, end_of, plan, plan_digests, run_day
     from .sender import Sender, make_bot
     from .storage import Storage
     from .storage_outbox import STATUSES, Outbox
@@ -84,16 +86,29 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     if args.action == "plan":
         async with Storage(settings.database_path) as storage:
             outbox = Outbox(storage)
-            report = await plan(outbox, day, language=settings.language, dry_run=True)
+            report = await plan(outbox, day, language=settings.language, dry_run=True, tz=tz)
+            try:
+                report.digests, _ = await plan_digests(outbox, driver_for(storage, settings), day, dry_run=True)
+            except Exception as err:  # the greetings' figures still count; the reason by its type only
+                digest_error = type(err).__name__
+            else:
+                digest_error = None
+                if report.digests:
+                    report.by_occasion["digest"] += report.digests
             already = await outbox.planned(day)
         print(f"{day.isoformat()} (dry run, nothing written): {report.due} greetings due;"
               f" {already} already in the outbox for that day")
+        if report.reviews or report.digests:
+            print(f"also due: {report.reviews} review reminders, {report.digests or 0} advisors' digests")
         for occasion, count in sorted(report.by_occasion.items(), key=lambda kv: (-kv[1], kv[0])):
             print(f"{occasion}\t{count}")
         if report.recipients:
             shown = ", ".join(tag(chat, secret) for chat in report.recipients[:SHOWN_RECIPIENTS])
             more = len(report.recipients) - SHOWN_RECIPIENTS
             print(f"first recipients (pseudonyms): {shown}" + (f" and {more} more" if more > 0 else ""))
+        if digest_error:
+            print(f"diagbot: the advisors' digests could not be worked out ({digest_error})", file=sys.stderr)
+            return 1
         return 0
     # send
     if not settings.token:
@@ -119,15 +134,24 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
             recovered = await outbox.recover()
             sender = Sender(outbox, bot, settings.greeting_rate, now=lambda: datetime.now(tz))
             until = end_of(day, tz) if day == today else None  # today's greetings stop at midnight
+            # The bot's own tick: greetings, review reminders and the advisors' digests, one path.
             expired, planned, drained = await run_day(outbox, sender, day, language=settings.language,
-                                                      until=until)
+                                                      until=until, digests=driver_for(storage, settings), tz=tz)
         finally:
             await bot.shutdown()
+    assert planned is not None  # greetings=True: always planned
     print(f"{day.isoformat()}: {planned.due} greetings due, {planned.inserted} newly planned;"
           f" sent {drained.sent}, unknown {drained.unknown}, failed {drained.failed},"
           f" left pending {drained.released}; expired (earlier days) {expired}"
           + (f"; found {recovered} left sending by a stopped sender: marked unknown" if recovered else ""))
+    if planned.reviews or planned.digests:
+        print(f"also due: {planned.reviews} review reminders, {planned.digests or 0} advisors' digests"
+              f" (in the counts above)")
     if drained.error:
         print(f"diagbot: sending stopped: {drained.error} (is TELEGRAM_BOT_TOKEN right?)", file=sys.stderr)
+        return 1
+    if planned.digests is None:
+        print("diagbot: the advisors' digests could not be planned (see the log); the rest was sent",
+              file=sys.stderr)
         return 1
     return 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -54,11 +55,14 @@ from flows.offline import OFFLINE
 from .advisors import lead_card_for, payload
 from .callbacks import LeadContact, LeadErase, LeadOpen, LeadPage, LeadStage
 from .driver import Room
+from .greetings import lead_reviews
 from .presenter import TELEGRAM_TEXT_LIMIT, Attachment, Button, Outgoing, pack
 from .routing import ADVISOR
 from .storage_leads import ContactEntry as StoredContact
 from .storage_leads import Focus, LeadRow
 from .storage_outbox import NewMessage
+
+log = logging.getLogger("diagbot.leadbook")
 
 PAGE_SIZE = 10
 OPEN_PER_ROW = 5  # the #N buttons of a page, compact
@@ -256,23 +260,28 @@ async def digest_text(driver, advisor_id: int, day: date,
     """One advisor's digest for ``day``: what is due (contacts, birthdays of
     100万+ leads, visits of 500万+ leads) and the leads that arrived the day
     before (each lead is new in exactly one digest: the day after its
-    creation, local time). #N and 称呼 only, no figures. None: nothing to say."""
+    creation, local time), and the leads whose client's annual review
+    (定期检视) is due (``bot.greetings.lead_reviews``). #N and 称呼 only, no
+    figures. None: nothing to say."""
     entries = await book(driver, advisor_id)
     found = due_of(entries, day, settings)
     yesterday = day - timedelta(days=1)
     new = [e.lead for e in reversed(entries) if local(driver, e.lead.created_at).date() == yesterday]
-    if not found and not new:
+    leads = {e.lead.id: e.lead for e in entries}
+    # (lead id, line): what is due, then the annual reviews.
+    items = [(rm.lead_id, reminder_line(rm, who(leads[rm.lead_id]))) for rm in found]
+    items += await lead_reviews(driver, entries, day, who)
+    if not items and not new:
         return None
     r = driver.renderer
-    leads = {e.lead.id: e.lead for e in entries}
     lines = [r(msg("book.digest_title", month=day.month, day=day.day))]
     shown = []
-    for reminder in found[:DIGEST_MAX_REMINDERS]:
-        line = r(reminder_line(reminder, who(leads[reminder.lead_id])))
+    for lead_id, item in items[:DIGEST_MAX_REMINDERS]:
+        line = r(item)
         if sum(len(x) + 1 for x in lines) + len(line) > DIGEST_MAX_CHARS:
             break
         lines.append(line)
-        shown.append(reminder.lead_id)
+        shown.append(lead_id)
     if new:
         names: Msg | str = ""
         for lead in new[:DIGEST_MAX_NAMES]:
@@ -281,7 +290,7 @@ async def digest_text(driver, advisor_id: int, day: date,
         if len(new) > DIGEST_MAX_NAMES:
             names = msg("book.digest_names_more", names=names)
         lines.append(r(msg("book.digest_new", count=len(new), names=names)))
-    left = len(found) - len(shown)
+    left = len(items) - len(shown)
     if left:
         lines.append(r(msg("book.digest_more", count=left)))
     lines.append(r.text("book.digest_footer"))
@@ -296,7 +305,11 @@ async def digests(driver, day: date, settings: CadenceSettings = CADENCE) -> lis
     outbox (``driver.post``); planning the same day twice inserts nothing twice."""
     out = []
     for advisor in await driver.storage.advisors():
-        found = await digest_text(driver, advisor.telegram_user_id, day, settings)
+        try:
+            found = await digest_text(driver, advisor.telegram_user_id, day, settings)
+        except Exception as err:  # one advisor's bad row must not cost every other advisor their digest
+            log.error("digest of one advisor failed: %s", type(err).__name__)
+            continue
         if found is None:
             continue
         text, buttons = found
@@ -314,7 +327,7 @@ class LeadBookRoom(Room):
 
     def features(self):
         return {"leads": self.leads, "lead": self.lead, "due": self.due, "export": self.export,
-                "newlead": self.newlead, "greetings": self._greetings_later}
+                "newlead": self.newlead}
 
     def presses(self):
         return {LeadPage: self.page_press, LeadOpen: self.open_press, LeadStage: self.stage_press,
@@ -329,10 +342,6 @@ class LeadBookRoom(Room):
 
     def _say(self, *keys: str | Msg) -> list[Outgoing]:
         return self.driver._say(*keys)
-
-    async def _greetings_later(self, user_id: int, arg: str, update_id: int | None) -> list[Outgoing]:
-        # A placeholder until the greetings room serves /greetings.
-        return self._say("routing.refused")
 
     async def _advisor(self, chat_id: int) -> bool:
         """Presses are not routed by role: a press of a removed advisor (or a forged one) is refused."""

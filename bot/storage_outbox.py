@@ -26,6 +26,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import islice
 from typing import Any, Literal
 
 from flows.greetings.plan import GreetingClient
@@ -78,19 +79,26 @@ class StatusCount:
 
 # One read for every client: the newest interview with a result (a client has
 # one, or two while a /restart keeps the last result readable), if it was run
-# by this flow; four of its answers by primary key (the keys the flow names for
-# those facts; decoded from JSON by SQLite: ``->> '$'``); the signing advisor —
-# the lead's, else the referral's, active ones only. Clients with negative ids
-# are advisors' offline prospects, never greeted.
+# by this flow, and when that result was stored (the last diagnosis: the
+# annual review counts from it) and whether its interview is being changed;
+# four of its answers by primary key (the keys the flow names for those facts;
+# JSON text, decoded in Python: ``_decode``); the signing advisor — the
+# lead's, else the referral's, active ones only. Clients with negative ids are
+# advisors' offline prospects, never greeted.
+#
+# Plain SQL that PostgreSQL accepts too (no SQLite JSON operator): the query
+# costs what it did with ``value ->> '$'`` (about 1 s for 100,000 clients),
+# and decoding the 400,000 values in Python about 0.1 s more (measured on one
+# database; bench/bench_greetings.py, "read settings", varies more than that).
 _SETTINGS_SQL = """
 WITH latest AS (
-    SELECT user_id, MAX(session_id) AS sid FROM results WHERE user_id > 0 GROUP BY user_id
+    SELECT user_id, MAX(session_id) AS sid, MAX(created_at) AS at FROM results WHERE user_id > 0 GROUP BY user_id
 )
-SELECT c.user_id, c.language, c.unreachable_since IS NULL,
-       (SELECT value ->> '$' FROM answers WHERE session_id = l.sid AND key = :birth_date),
-       (SELECT value ->> '$' FROM answers WHERE session_id = l.sid AND key = :greetings),
-       (SELECT value ->> '$' FROM answers WHERE session_id = l.sid AND key = :birthday_calendar),
-       (SELECT value ->> '$' FROM answers WHERE session_id = l.sid AND key = :name),
+SELECT c.user_id, c.language, c.unreachable_since IS NULL, l.at, s.status = 'done',
+       (SELECT value FROM answers WHERE session_id = l.sid AND key = :birth_date),
+       (SELECT value FROM answers WHERE session_id = l.sid AND key = :greetings),
+       (SELECT value FROM answers WHERE session_id = l.sid AND key = :birthday_calendar),
+       (SELECT value FROM answers WHERE session_id = l.sid AND key = :name),
        COALESCE(la.name, ra.name)
 FROM latest l
 JOIN sessions s ON s.id = l.sid AND s.flow = :flow
@@ -112,21 +120,72 @@ def _born(value: object) -> date | None:
         return None
 
 
-def _clients(rows: list[tuple]) -> tuple[list[GreetingClient], dict[int, str]]:
-    clients, languages = [], {}
-    for user_id, language, reachable, born, ok, calendar, name, advisor in rows:
-        clients.append(GreetingClient(
+def _decode(value: str | None) -> Any:
+    """A stored answer (JSON text) as Python; the common shapes (true, false,
+    a string without escapes) without the JSON parser: 400,000 of them per
+    plan."""
+    if value is None:
+        return None
+    if value == "true":
+        return True
+    if value == "false":
+        return False
+    if len(value) >= 2 and value[0] == '"' and value[-1] == '"' and "\\" not in value:
+        return value[1:-1]
+    try:
+        return json.loads(value)
+    except ValueError:
+        return None
+
+
+@dataclass
+class ClientSettings:
+    """What planning a day reads of every client (``Outbox.client_settings``)."""
+
+    clients: list[GreetingClient]
+    languages: dict[int, str]  # client id → their language
+    last_result: dict[int, str]  # client id → when their newest result was stored (UTC, ISO)
+    changing: list[int]  # clients whose interview with that result is being changed (an /edit under way)
+
+
+def _settings(rows: list[tuple]) -> ClientSettings:
+    found = ClientSettings([], {}, {}, [])
+    for user_id, language, reachable, at, done, born, ok, calendar, name, advisor in rows:
+        name = _decode(name)
+        found.clients.append(GreetingClient(
             client_id=user_id,
             chat_id=user_id,  # a client's chat with the bot is private: its id is theirs
-            born=_born(born),
-            lunar=calendar == "lunar",
-            opted_in=ok == 1,  # JSON true (false, or no answer: no)
+            born=_born(_decode(born)),
+            lunar=_decode(calendar) == "lunar",
+            opted_in=_decode(ok) is True,  # JSON true (false, or no answer: no)
             reachable=bool(reachable),
             name=(name.strip() or None) if isinstance(name, str) else None,
             advisor_name=advisor or None,
         ))
-        languages[user_id] = language
-    return clients, languages
+        found.languages[user_id] = language
+        if at:
+            found.last_result[user_id] = at
+        if not done:
+            found.changing.append(user_id)
+    return found
+
+
+@dataclass(frozen=True)
+class FamilyAnswers:
+    """A client whose interview is being changed: the figures of their newest
+    result, and the answers asked for as they are now, with when each was given."""
+
+    figures: dict[str, Any]
+    answers: dict[str, Any]
+    answered_at: dict[str, str]  # key → UTC ISO time
+
+
+IN_CHUNK = 500  # ids per ``IN (…)``: well under SQLite's and PostgreSQL's parameter limits
+
+
+def _chunks(items: Sequence, size: int = IN_CHUNK) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 _ROW_COLUMNS = "id, recipient, client_id, occasion, occurrence, day, payload, attempts"
@@ -166,17 +225,66 @@ class Outbox:
 
     # --- reading what to plan ------------------------------------------------
 
-    async def greeting_clients(self, flow: str, facts: Mapping[str, str]) -> tuple[list[GreetingClient],
-                                                                                   dict[int, str]]:
+    async def client_settings(self, flow: str, facts: Mapping[str, str]) -> ClientSettings:
         """Every Telegram client whose newest finished interview was run by
-        ``flow``, with their greeting settings (the plan decides who is
-        greeted), and each one's language. ``facts``: the flow's answer key
-        of each of ``GREETING_FACTS`` (``Flow.facts``; the shell never names a
-        step key)."""
+        ``flow``: their greeting settings (the plan decides who is greeted),
+        language, last diagnosis and whether it is being changed. ``facts``:
+        the flow's answer key of each of ``GREETING_FACTS`` (``Flow.facts``;
+        the shell never names a step key)."""
         params = {"flow": flow, **{fact: facts.get(fact) for fact in GREETING_FACTS}}
         rows = await self.storage.db.execute_fetchall(_SETTINGS_SQL, params)
         # 100,000 objects take a while to build: off the event loop.
-        return await asyncio.to_thread(_clients, list(rows))
+        return await asyncio.to_thread(_settings, list(rows))
+
+    async def greeting_clients(self, flow: str, facts: Mapping[str, str]) -> tuple[list[GreetingClient],
+                                                                                   dict[int, str]]:
+        """``client_settings``' clients and their languages."""
+        found = await self.client_settings(flow, facts)
+        return found.clients, found.languages
+
+    async def family_answers(self, client_ids: Sequence[int], keys: Sequence[str]) -> dict[int, FamilyAnswers]:
+        """For each client, their newest result's figures and the answers
+        ``keys`` of its interview as they are now (a few clients: those
+        changing their answers)."""
+        found: dict[int, FamilyAnswers] = {}
+        keys = list(keys)
+        for chunk in _chunks(list(client_ids)):
+            marks = ", ".join("?" * len(chunk))
+            results = await self.storage.db.execute_fetchall(
+                f"SELECT user_id, session_id, figures FROM results WHERE id IN"
+                f" (SELECT MAX(id) FROM results WHERE user_id IN ({marks}) GROUP BY user_id)", tuple(chunk))
+            sessions = {sid: user_id for user_id, sid, _ in results}
+            for user_id, _, figures in results:
+                found[user_id] = FamilyAnswers(_decode(figures) or {}, {}, {})
+            if not sessions or not keys:
+                continue
+            answers = await self.storage.db.execute_fetchall(
+                f"SELECT session_id, key, value, answered_at FROM answers WHERE session_id IN"
+                f" ({', '.join('?' * len(sessions))}) AND key IN ({', '.join('?' * len(keys))})",
+                (*sessions, *keys))
+            for sid, key, value, answered_at in answers:
+                mine = found[sessions[sid]]
+                mine.answers[key] = _decode(value)
+                mine.answered_at[key] = answered_at
+        return found
+
+    async def last_results(self, client_ids: Iterable[int]) -> dict[int, str]:
+        """When each client's newest result was stored (UTC, ISO); clients without one are left out."""
+        found: dict[int, str] = {}
+        for chunk in _chunks(list(dict.fromkeys(client_ids))):
+            rows = await self.storage.db.execute_fetchall(
+                f"SELECT user_id, MAX(created_at) FROM results WHERE user_id IN ({', '.join('?' * len(chunk))})"
+                f" GROUP BY user_id", tuple(chunk))
+            found.update((user_id, at) for user_id, at in rows if at)
+        return found
+
+    async def reminded(self, occasion: str, first: date, last: date) -> set[int]:
+        """The clients with a row of ``occasion`` planned for a day from
+        ``first`` to ``last`` (any status)."""
+        rows = await self.storage.db.execute_fetchall(
+            f"SELECT DISTINCT client_id FROM outbox WHERE status IN ({_ALL}) AND day >= ? AND day <= ?"
+            f" AND occasion = ?", (first.isoformat(), last.isoformat(), occasion))  # the (status, day) index
+        return {row[0] for row in rows if row[0] is not None}
 
     # --- planning --------------------------------------------------------------
 
@@ -186,11 +294,11 @@ class Outbox:
         writes (chats' answers wait at most one chunk)."""
         now = _now()
         encode = _payload_encoder()
-        items = [(m.recipient, m.client_id, m.occasion, m.occurrence, m.day.isoformat(), encode(m.payload), now, now)
-                 for m in messages]
+        messages = iter(messages)
         inserted = 0
-        for start in range(0, len(items), INSERT_CHUNK):
-            chunk = items[start:start + INSERT_CHUNK]
+        # Encoded a chunk at a time: 100,000 payloads' JSON is never held at once.
+        while chunk := [(m.recipient, m.client_id, m.occasion, m.occurrence, m.day.isoformat(), encode(m.payload),
+                         now, now) for m in islice(messages, INSERT_CHUNK)]:
             inserted += await self.storage.write([(
                 "INSERT INTO outbox (recipient, client_id, occasion, occurrence, day, payload, created_at, updated_at)"
                 " VALUES " + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
@@ -245,16 +353,20 @@ class Outbox:
         return sorted((_row(r) for r in rows), key=lambda r: r.id)
 
     async def mark_sent_many(self, sent: Sequence[tuple[int, int]]) -> int:
-        """Rows sent: (row id, Telegram message id) pairs, in one statement.
-        From ``unknown`` too: another process's recover() may have marked a
-        row this one was sending; it was delivered after all."""
-        if not sent:
-            return 0
-        return await self.storage.write([(
-            "UPDATE outbox SET status = 'sent', message_id = m.value ->> 1, updated_at = ?"
-            " FROM json_each(?) AS m WHERE outbox.id = m.value ->> 0"
-            " AND +outbox.status IN ('sending', 'unknown')",  # +: by primary key, not by the status index
-            (_now(), json.dumps(list(sent))))])
+        """Rows sent: (row id, Telegram message id) pairs, one statement per
+        ``IN_CHUNK`` rows (``CASE`` and ``IN``: SQL that PostgreSQL takes as
+        well). From ``unknown`` too: another process's recover() may have
+        marked a row this one was sending; it was delivered after all."""
+        changed = 0
+        now = _now()
+        for chunk in _chunks(list(sent)):
+            cases = " ".join(["WHEN ? THEN CAST(? AS INTEGER)"] * len(chunk))
+            marks = ", ".join("?" * len(chunk))
+            changed += await self.storage.write([(
+                f"UPDATE outbox SET status = 'sent', message_id = CASE id {cases} END, updated_at = ?"
+                f" WHERE id IN ({marks}) AND status IN ('sending', 'unknown')",
+                (*(v for pair in chunk for v in pair), now, *(row_id for row_id, _ in chunk)))])
+        return changed
 
     async def mark_unknown(self, row_id: int) -> None:
         await self.storage.write([(

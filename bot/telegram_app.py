@@ -222,6 +222,7 @@ class TelegramChannel:
                 await self._quietly(None, lambda: bot.send_message(chat.id, self.r.text("group.private_only")))
             return "group", None
         to = Recipient(bot, chat.id, user.id, muted=await self._muted(user.id, update))
+        self.driver.saw_name(user.id, user.full_name)  # a new lead's 称呼 when they give none (never logged)
         if update.callback_query:
             return "button", await self._on_button(update, to)
         if update.edited_message:
@@ -491,15 +492,18 @@ def run_polling(settings: Settings) -> None:
 
     from .greetings import GreetingClock
 
-    clock = GreetingClock(storage, settings)
+    driver = app.bot_data["channel"].driver
+    # The clock plans the advisors' digests with the running bot's driver (its renderer, TZ and lead store).
+    clock = GreetingClock(storage, settings, driver=driver)
     # Messages the driver posts (a lead card) are sent at once, not at the next tick.
-    app.bot_data["channel"].driver.nudge = clock.nudge
+    driver.nudge = clock.nudge
 
     async def post_init(application: Application) -> None:
         await storage.open()
         await _post_init(application)
-        # The outbox (greetings, lead cards): the JobQueue only ticks (now,
-        # then every TICK_SECONDS); the database decides what is due.
+        # The outbox (greetings, review reminders, lead cards, digests): the
+        # JobQueue only ticks (now, then every TICK_SECONDS); the database
+        # decides what is due.
         await clock.start()
         if application.job_queue is None:
             log.error("no JobQueue (install python-telegram-bot[job-queue]): greetings are not sent")

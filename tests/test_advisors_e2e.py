@@ -39,7 +39,7 @@ class Chat:
     def __init__(self, api: FakeBotAPI) -> None:
         self.api = api
 
-    def _exchange(self, chat: int, push, quiet: float = 0.4, timeout: float = 15) -> list[dict]:
+    def _exchange(self, chat: int, push, quiet: float = 0.6, timeout: float = 20) -> list[dict]:
         before = len(self.api.sent_to(chat))
         push()
         deadline = time.monotonic() + timeout
@@ -55,7 +55,8 @@ class Chat:
             seen = now
 
     def say(self, chat: int, text: str) -> list[dict]:
-        return self._exchange(chat, lambda: self.api.message(chat, text))
+        # A command's reply may be several messages (a card, a summary, a log): a longer pause ends it.
+        return self._exchange(chat, lambda: self.api.message(chat, text), quiet=1.2 if text.startswith("/") else 0.6)
 
     def press(self, chat: int, label: str) -> list[dict]:
         for message in reversed(self.api.sent_to(chat)):

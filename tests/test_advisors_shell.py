@@ -404,3 +404,13 @@ async def test_the_books_batched_read_equals_one_read_per_client(driver, storage
     assert set(many) == {CLIENT, OTHER}
     for client in (CLIENT, OTHER):
         assert many[client] == await driver.leads.client_facts(client)
+
+
+async def test_the_cards_name_falls_back_on_the_telegram_name(driver, storage):
+    advisor = await storage.add_advisor(ADVISOR_A, "王芳")
+    driver.saw_name(CLIENT, "  张伟\n ")
+    await driver.command(CLIENT, "start", advisor.referral_token)
+    await agree_to_contact(driver, CLIENT)
+    assert rows(storage, "SELECT display_name FROM leads") == [("张伟",)]
+    [(payload,)] = rows(storage, "SELECT payload FROM outbox WHERE occasion = 'lead_card'")
+    assert "张伟" in json.loads(payload)["text"]

@@ -387,3 +387,44 @@ async def test_the_rate_limiter_paces_and_honours_a_pause():
     assert now[0] == start
     await bursty.acquire()
     assert now[0] == pytest.approx(start + 0.01)
+
+
+# --- SQL that PostgreSQL accepts too (the later PostgreSQL step swaps the driver, not the SQL) ---
+
+
+def test_the_outbox_sql_uses_no_sqlite_only_json():
+    from pathlib import Path
+
+    source = (Path(__file__).resolve().parent.parent / "bot" / "storage_outbox.py").read_text(encoding="utf-8")
+    code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith("#"))
+    for sqlite_only in ("->>", "json_each", "json_extract", "+outbox.", "INSERT OR "):
+        assert sqlite_only not in code, sqlite_only
+
+
+async def test_marks_in_several_chunks_keep_each_row_s_message_id(storage):
+    from bot.storage_outbox import IN_CHUNK
+
+    outbox = Outbox(storage)
+    n = 2 * IN_CHUNK + 7
+    await outbox.add([message(800000 + i) for i in range(n)])
+    claimed = await outbox.claim(MID_AUTUMN, n)
+    assert await outbox.mark_sent_many([(r.id, 5000 + r.recipient) for r in claimed]) == n
+    found = rows(storage)
+    assert all(status == "sent" and message_id == 5000 + recipient
+               for recipient, _, _, _, status, message_id, _ in found) and len(found) == n
+    assert await outbox.mark_sent_many([]) == 0
+
+
+def test_answers_are_decoded_in_python():
+    from bot.storage_outbox import _decode
+
+    for value in (True, False, None, 0, 12.5, "1990-03-03", "李女士", 'say "hi"', "a\\b", "", [5, 3],
+                  {"savings": 1}):
+        assert _decode(json.dumps(value, ensure_ascii=False)) == value
+    assert _decode(None) is None and _decode("not json") is None
+
+
+async def test_a_name_with_quotes_is_read_back_whole(storage):
+    await seed(storage, SOLAR, name='"老王"')
+    [client], _ = await Outbox(storage).greeting_clients("diagnosis", {"name": "name", "greetings": "greetings_ok"})
+    assert client.name == '"老王"' and client.opted_in is True
