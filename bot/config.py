@@ -136,8 +136,8 @@ class Settings(BaseSettings):
             seconds = float(str(v).strip())
         except ValueError:
             seconds = math.nan
-        if not 0 < seconds <= 3600:
-            raise ValueError(f"{v!r} is not a number of seconds above 0 and at most 3600 (e.g. 60)")
+        if not 1 <= seconds <= 3600:  # below a second the clock would keep a CPU busy
+            raise ValueError(f"{v!r} is not a number of seconds from 1 to 3600 (e.g. 60)")
         return seconds
 
     @field_validator("log_level", mode="before")

@@ -11,7 +11,9 @@ cards the driver posts, digests). Once it is ``GREETING_TIME`` today (in
 is ``DIGEST_TIME``, the advisors' daily digests (``bot.leadbook.digests``) —
 idempotent both: the outbox's unique key inserts nothing twice. A bot that
 was down at 09:00 catches up at its first tick the same day; a message still
-pending when its day is over expires. The operators' ``diagbot greetings
+pending when its day is over expires (against the real today, never a later
+day's rehearsal), except lead cards and withdrawal notices, which are not
+bound to a day: the next drain carries them to its own day. The operators' ``diagbot greetings
 send --date D`` runs the same ``run_day`` for any D.
 
 ``lead_reviews`` gives the advisor's digest its annual-review lines.
@@ -50,7 +52,7 @@ from .config import Settings
 from .i18n import Renderer, catalog_keys
 from .sender import DrainReport, Sender, make_bot
 from .storage import Storage
-from .storage_outbox import NewMessage, Outbox
+from .storage_outbox import NewMessage, Outbox, is_greeting
 
 if TYPE_CHECKING:
     from .driver import Driver
@@ -170,12 +172,17 @@ def _plan_rows(clients: list[GreetingClient], languages: dict[int, str], day: da
                known: set[tuple[int, str, str]] | None, last: dict[int, str], changes: dict, reminded: set[int],
                tz: ZoneInfo) -> tuple[list[Greeting], list[Review], list[NewMessage]]:
     greetings = plan_day(clients, day)
+    # One greeting per client a day: a client who already has a greeting row
+    # of the day (any occasion: their birthday may have changed since the day
+    # was planned; any status) gets no other one.
+    occurrence = day.isoformat()
+    greeted_before = {chat for chat, occasion, when in known or () if when == occurrence and is_greeting(occasion)}
     last_diagnosis = {cid: local_day(at, tz) for cid, at in last.items()}
     reviews = plan_reviews(clients, day, last_diagnosis, changes=changes,
-                           greeted={g.client_id for g in greetings}, reminded=reminded)
+                           greeted={g.client_id for g in greetings} | greeted_before, reminded=reminded)
     if known is None:  # a dry run
         return greetings, reviews, []
-    rows = render([g for g in greetings if (g.chat_id, g.occasion, g.occurrence) not in known], languages, language)
+    rows = render([g for g in greetings if g.chat_id not in greeted_before], languages, language)
     rows += render([v for v in reviews if (v.chat_id, v.occasion, v.occurrence) not in known], languages, language,
                    _review_keyboard)
     return greetings, reviews, rows
@@ -249,16 +256,23 @@ async def plan_digests(outbox: Outbox, driver: Driver, day: date, *, dry_run: bo
 
 
 async def run_day(outbox: Outbox, sender: Sender, day: date, *, language: str, until: datetime | None = None,
-                  greetings: bool = True, digests: Driver | None = None,
-                  tz: str | ZoneInfo = DEFAULT_TZ) -> tuple[int, PlanReport | None, DrainReport]:
-    """The one path of the clock and of ``greetings send``: rows of the days
-    before ``day`` still pending expire; ``day``'s greetings and review
-    reminders are planned (idempotent; skipped when ``greetings`` is False),
-    and the advisors' digests when ``digests`` (the Driver that renders them)
-    is given; rows to people who blocked the bot since are failed; every
-    pending row of ``day`` (greetings, reminders, lead cards, digests) is
-    sent. Returns (expired, plan — None when nothing was planned —, drain)."""
-    expired = await outbox.expire(day)
+                  greetings: bool = True, digests: Driver | None = None, tz: str | ZoneInfo = DEFAULT_TZ,
+                  today: date | None = None) -> tuple[int, PlanReport | None, DrainReport]:
+    """The one path of the clock and of ``greetings send``: dated rows
+    (greetings, reminders, digests) of the days before ``day`` — and before
+    the real ``today`` (in ``tz``; a rehearsal of a later day never expires
+    today's rows) — still pending expire; pending lead cards and withdrawal
+    notices of any other day are carried to ``day`` (they never expire);
+    ``day``'s greetings and review reminders are planned (idempotent; skipped
+    when ``greetings`` is False), and the advisors' digests when ``digests``
+    (the Driver that renders them) is given; rows to people who blocked the
+    bot since are failed; every pending row of ``day`` (greetings, reminders,
+    lead cards, digests) is sent. Returns (expired, plan — None when nothing
+    was planned —, drain)."""
+    tz = _zone(tz)
+    today = today or datetime.now(tz).date()
+    expired = await outbox.expire(min(day, today))
+    carried = await outbox.carry(day)
     planned = await plan(outbox, day, language=language, tz=tz) if greetings else None
     if digests is not None:
         planned = planned or PlanReport(day)
@@ -271,8 +285,9 @@ async def run_day(outbox: Outbox, sender: Sender, day: date, *, language: str, u
             log.error("digest planning failed: %s", type(err).__name__)
     await outbox.fail_unreachable(day)
     drained = await sender.drain(day, until=until)
-    if expired or planned is None or planned.due or drained.sent or drained.unknown or drained.failed:
-        log.info("outbox day=%s expired=%d %s %s", day.isoformat(), expired, planned or "plan=later", drained)
+    if expired or carried or (planned is not None and planned.inserted) or drained.busy:
+        log.info("outbox day=%s expired=%d carried=%d %s %s", day.isoformat(), expired, carried,
+                 planned or "plan=later", drained)
     return expired, planned, drained
 
 
@@ -388,7 +403,8 @@ class GreetingClock:
                 plan_now, digest_now = self._greetings_due(now), self._digests_due(now)
                 _, planned, _ = await run_day(self.outbox, self.sender, today, language=self.settings.language,
                                               until=end_of(today, self.tz), greetings=plan_now,
-                                              digests=self.driver if digest_now else None, tz=self.tz)
+                                              digests=self.driver if digest_now else None, tz=self.tz,
+                                              today=today)
                 if plan_now:
                     self._planned = now
                 if digest_now and planned is not None and planned.digests is not None:

@@ -9,9 +9,12 @@ Each command opens the bot's SQLite file (``DATABASE_PATH``) through the same
   Writes nothing.
 - ``send --date D``: plans D (greetings, review reminders, advisors' digests)
   and sends what is pending for D now, through the same ``run_day`` as the
-  bot's own clock (rows of days before D that are still pending expire:
-  relative to D, so a rehearsal on another date works). Idempotent: a second
-  run sends nothing new.
+  bot's own clock, for any D (operators rehearse and catch up; one line on
+  stderr says so when D is not today, or when it is today before
+  GREETING_TIME). Rows expire only before the real today (and before D):
+  a rehearsal of a later day never expires today's rows; pending lead cards
+  never expire and go with this drain. Idempotent: a second run sends
+  nothing new.
 - ``status``: per date and occasion, how many were sent / unknown / failed /
   expired (and still pending or being sent).
 """
@@ -19,6 +22,8 @@ Each command opens the bot's SQLite file (``DATABASE_PATH``) through the same
 from __future__ import annotations
 
 import argparse
+import os
+import secrets
 import sys
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -26,6 +31,7 @@ from zoneinfo import ZoneInfo
 from .config import Settings
 
 SHOWN_RECIPIENTS = 5
+YEARS = (1900, 2100)  # --date: the calendar's range (lunar-python's and any plan's)
 
 
 class BadInput(ValueError):
@@ -47,9 +53,13 @@ def day_of(text: str | None, today: date) -> date:
     if text is None:
         return today
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
-        raise BadInput(f"--date {text!r} is not a date as YYYY-MM-DD, e.g. 2027-09-15") from None
+        day = None
+    if day is None or not YEARS[0] <= day.year <= YEARS[1]:
+        raise BadInput(f"--date {text!r} is not a date as YYYY-MM-DD (years {YEARS[0]}–{YEARS[1]}),"
+                       f" e.g. 2027-09-15")
+    return day
 
 
 def tag(chat_id: int, secret: str) -> str:
@@ -58,8 +68,27 @@ def tag(chat_id: int, secret: str) -> str:
     return chat_tag(chat_id, secret)
 
 
+def _quiet_stdout() -> None:
+    """The reader of our output went away (``| head -1``): what is left of it
+    goes nowhere, and the exit's flush raises nothing more."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 async def run(settings: Settings, args: argparse.Namespace) -> int:
-    """One greetings command; raises BadInput before touching the database."""
+    """One greetings command; raises BadInput before touching the database.
+    A closed pipe on stdout (``… | head -1``) ends it quietly."""
+    try:
+        code = await _run(settings, args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 0
+    return code
+
+
+async def _run(settings: Settings, args: argparse.Namespace) -> int:
     # Imported here: `diagbot` starts no slower for the other commands.
     from telegram.error import EndPointNotFound, InvalidToken, TelegramError
 
@@ -82,7 +111,8 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
             print("\t".join((row.day, row.occasion, *(str(row.counts[s]) for s in STATUSES))))
         return 0
     day = day_of(args.date, today)
-    secret = settings.token or "diagbot"
+    # The pseudonyms' key: the token (as the bot's logs), else a secret of this run (never a fixed key).
+    secret = settings.token or secrets.token_hex(32)
     if args.action == "plan":
         async with Storage(settings.database_path) as storage:
             outbox = Outbox(storage)
@@ -129,6 +159,13 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
             print(f"diagbot: cannot reach the Bot API at TELEGRAM_API_BASE_URL ({type(err).__name__});"
                   f" nothing was sent", file=sys.stderr)
             return 1
+        # Any D, as asked (operators rehearse and catch up): one line says what this is.
+        if day != today:
+            print(f"diagbot: sending the messages of {day.isoformat()} on {today.isoformat()}:"
+                  f" a rehearsal or a catch-up", file=sys.stderr)
+        elif datetime.now(tz).time() < settings.greeting_time:
+            print(f"diagbot: before GREETING_TIME ({settings.greeting_time:%H:%M}): sending now as asked",
+                  file=sys.stderr)
         try:
             outbox = Outbox(storage)
             recovered = await outbox.recover()
@@ -136,7 +173,8 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
             until = end_of(day, tz) if day == today else None  # today's greetings stop at midnight
             # The bot's own tick: greetings, review reminders and the advisors' digests, one path.
             expired, planned, drained = await run_day(outbox, sender, day, language=settings.language,
-                                                      until=until, digests=driver_for(storage, settings), tz=tz)
+                                                      until=until, digests=driver_for(storage, settings), tz=tz,
+                                                      today=today)
         finally:
             await bot.shutdown()
     assert planned is not None  # greetings=True: always planned

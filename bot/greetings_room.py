@@ -68,13 +68,15 @@ class GreetingsRoom(Room):
         if key is None:
             return []
         if state.answers.get(key) == value:
-            return []  # a second tap: nothing changes ("button.stale")
+            return [self._settings(state)]  # a second tap: nothing changes; the settings as they are
         changed = {key: value}
         if fact == "greetings" and value is True and flow.facts.get("birthday_calendar") not in state.answers:
             changed[flow.facts["birthday_calendar"]] = "solar"
         updated = state.copy_for_update()
         updated.answers = {**state.answers, **changed}
         await self.driver.storage.save_session(user_id, session_id, updated, changed, [])
+        if press.action == "off":  # today's planned greeting (or review reminder) is not sent either
+            await self.driver.outbox.cancel_pending(user_id)
         note = {"off": "greetings.stopped", "on": "greetings.started", "solar": "greetings.now_solar",
                 "lunar": "greetings.now_lunar"}[press.action]
         return [self._settings(updated, note)]

@@ -99,6 +99,11 @@ class DrainReport:
     retried: int = 0  # 429s honoured
     error: str | None = None  # the error that stopped the drain (a bad token), by type
 
+    @property
+    def busy(self) -> bool:
+        """Something happened: a drain that found nothing logs nothing."""
+        return bool(self.sent or self.unknown or self.failed or self.released or self.retried or self.error)
+
     def __str__(self) -> str:
         return (f"sent={self.sent} unknown={self.unknown} failed={self.failed} released={self.released}"
                 f" retried_429={self.retried}" + (f" stopped_by={self.error}" if self.error else ""))
@@ -209,7 +214,8 @@ class Sender:
             if self._flusher is not None:
                 await asyncio.gather(self._flusher, return_exceptions=True)
             await self._flush()
-        log.info("outbox drain day=%s %s", day.isoformat(), report)
+        if report.busy:  # counts when something happened; an idle tick stays quiet
+            log.info("outbox drain day=%s %s", day.isoformat(), report)
         return report
 
     @staticmethod

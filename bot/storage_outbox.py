@@ -8,7 +8,8 @@ key, so planning the same day twice inserts nothing twice. Its life:
                         ├──────▶ unknown    (a timeout or network error: maybe delivered; never sent again)
                         ├──────▶ failed     (the recipient blocked the bot, or Telegram refused the message)
                         └──────▶ pending    (a 429 that outlasted its retries, or a drain stopped: not delivered)
-    pending ─────────────────▶ expired    (its day is over: a greeting never arrives a day late)
+    pending ─────────────────▶ expired    (its day is over: a greeting never arrives a day late;
+                                            lead cards never expire, a drain carries them to its day)
     pending ─────────────────▶ failed     (its recipient blocked the bot since it was planned)
     sending ─recover()───────▶ unknown    (a process died while sending it)
 
@@ -27,9 +28,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import islice
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
+from flows.greetings.calendar import Occasion
 from flows.greetings.plan import GreetingClient
+from flows.greetings.review import REVIEW_OCCASION
 
 from .storage import Storage
 
@@ -38,6 +41,18 @@ STATUSES: tuple[Status, ...] = ("sent", "unknown", "failed", "expired", "pending
 INSERT_CHUNK = 1_000  # rows per INSERT (8 parameters each: under SQLite's 32,766): a short transaction each
 _ALL = ", ".join(f"'{s}'" for s in STATUSES)
 _JSON = json.JSONEncoder(ensure_ascii=False)  # one encoder for 100,000 payloads (json.dumps makes one per call)
+# Messages that are not bound to a day (posted by bot.advisors with the day
+# they were posted): they never expire; a drain carries a pending one to its
+# own day (``Outbox.carry``), so a lead card still arrives after a bot that was
+# down overnight. Greetings, review reminders and digests belong to their day.
+UNDATED_OCCASIONS = ("lead_card", "lead_withdrawn")
+_UNDATED = ", ".join(f"'{o}'" for o in UNDATED_OCCASIONS)
+_GREETING_PARTS = frozenset(get_args(Occasion))
+
+
+def is_greeting(occasion: str) -> bool:
+    """A greeting's occasion: the birthday, a holiday, or several joined by "+"."""
+    return all(part in _GREETING_PARTS for part in occasion.split("+"))
 
 
 def _now() -> str:
@@ -83,7 +98,9 @@ class StatusCount:
 # annual review counts from it) and whether its interview is being changed;
 # four of its answers by primary key (the keys the flow names for those facts;
 # JSON text, decoded in Python: ``_decode``); the signing advisor — the
-# lead's, else the referral's, active ones only. Clients with negative ids are
+# advisor of the client's current lead, an active one, and nobody else (a
+# referral is no consent to be contacted: a client who never gave it, or
+# withdrew it, gets an unsigned greeting). Clients with negative ids are
 # advisors' offline prospects, never greeted.
 #
 # Plain SQL that PostgreSQL accepts too (no SQLite JSON operator): the query
@@ -99,14 +116,12 @@ SELECT c.user_id, c.language, c.unreachable_since IS NULL, l.at, s.status = 'don
        (SELECT value FROM answers WHERE session_id = l.sid AND key = :greetings),
        (SELECT value FROM answers WHERE session_id = l.sid AND key = :birthday_calendar),
        (SELECT value FROM answers WHERE session_id = l.sid AND key = :name),
-       COALESCE(la.name, ra.name)
+       la.name
 FROM latest l
 JOIN sessions s ON s.id = l.sid AND s.flow = :flow
 JOIN clients c ON c.user_id = l.user_id
 LEFT JOIN leads ld ON ld.client_id = c.user_id
 LEFT JOIN advisors la ON la.telegram_user_id = ld.advisor_id AND la.active = 1
-LEFT JOIN referrals rf ON rf.client_id = c.user_id
-LEFT JOIN advisors ra ON ra.telegram_user_id = rf.advisor_id AND ra.active = 1
 """
 GREETING_FACTS = ("birth_date", "greetings", "birthday_calendar", "name")
 
@@ -326,11 +341,37 @@ class Outbox:
         return await self.storage.write([(
             "UPDATE outbox SET status = 'unknown', updated_at = ? WHERE status = 'sending'", (_now(),))])
 
-    async def expire(self, today: date) -> int:
-        """Pending rows of a day before ``today`` expire: never sent a day late."""
+    async def expire(self, before: date) -> int:
+        """Pending rows of a day before ``before`` expire: never sent a day
+        late; except the undated ones (``UNDATED_OCCASIONS``), which never
+        expire. The caller passes the real today at the latest
+        (``bot.greetings.run_day``): today's rows never expire."""
         return await self.storage.write([(
-            "UPDATE outbox SET status = 'expired', updated_at = ? WHERE status = 'pending' AND day < ?",
-            (_now(), today.isoformat()))])
+            f"UPDATE outbox SET status = 'expired', updated_at = ? WHERE status = 'pending' AND day < ?"
+            f" AND occasion NOT IN ({_UNDATED})",
+            (_now(), before.isoformat()))])
+
+    async def carry(self, day: date) -> int:
+        """Pending undated rows (lead cards, withdrawal notices) of another
+        day move to ``day``, the day being drained: sent by this drain."""
+        return await self.storage.write([(
+            f"UPDATE outbox SET day = ?, updated_at = ? WHERE status = 'pending' AND occasion IN ({_UNDATED})"
+            f" AND day <> ?",
+            (day.isoformat(), _now(), day.isoformat()))])
+
+    async def cancel_pending(self, client_id: int) -> int:
+        """The client stopped greetings: their pending greetings and review
+        reminders are deleted (not the lead cards or digests about them);
+        the number deleted."""
+        rows = await self.storage.db.execute_fetchall(
+            "SELECT id, occasion FROM outbox WHERE client_id = ? AND status = 'pending'", (client_id,))
+        ids = [row_id for row_id, occasion in rows if occasion == REVIEW_OCCASION or is_greeting(occasion)]
+        deleted = 0
+        for chunk in _chunks(ids):
+            deleted += await self.storage.write([(
+                f"DELETE FROM outbox WHERE status = 'pending' AND id IN ({', '.join('?' * len(chunk))})",
+                tuple(chunk))])
+        return deleted
 
     async def fail_unreachable(self, day: date) -> int:
         """Pending rows of ``day`` to people who blocked the bot since they

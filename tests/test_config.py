@@ -34,6 +34,9 @@ def test_env_file_is_read(tmp_path, monkeypatch):
 @pytest.mark.parametrize("field, value, words", [
     ("telegram_bot_token", "not-a-token", "TELEGRAM_BOT_TOKEN"),
     ("telegram_api_base_url", "ftp://x", "TELEGRAM_API_BASE_URL"),
+    ("tick_seconds", "0.001", "from 1 to 3600"),  # would keep a CPU busy
+    ("tick_seconds", "0", "TICK_SECONDS"),
+    ("tick_seconds", "3601", "TICK_SECONDS"),
     ("tz", "Mars/Olympus", "TZ"),
     ("log_level", "LOUD", "LOG_LEVEL"),
     ("language", "xx_YY", "LANGUAGE"),
@@ -75,3 +78,8 @@ def test_cli_says_so_in_one_line_when_the_database_cannot_be_opened(tmp_path):
     done = subprocess.run([sys.executable, "-m", "bot", "console"], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert done.returncode == 2 and "cannot use the database" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_tick_seconds_from_one_second():
+    assert load(_env_file=None, tick_seconds="1").tick_seconds == 1.0
+    assert load(_env_file=None, tick_seconds="3600").tick_seconds == 3600.0

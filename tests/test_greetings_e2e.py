@@ -140,7 +140,7 @@ async def test_greetings_send_on_each_birthday_and_on_mid_autumn(server, tmp_pat
 
 def start_bot(server: FakeBotAPIServer, db: Path, greeting_time: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=db.parent,
-                            env=environment(server, db, GREETING_TIME=greeting_time, TICK_SECONDS="0.5"),
+                            env=environment(server, db, GREETING_TIME=greeting_time, TICK_SECONDS="1"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
 
 

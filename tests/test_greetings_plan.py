@@ -171,3 +171,18 @@ def test_a_quiet_day_plans_nothing_for_many():
     assert {g.client_id for g in planned} == {
         c.client_id for c in clients if is_birthday(c.born, False, PLAIN_DAY)
     }
+
+
+def test_a_birthday_on_two_holidays_is_three_joys_not_two():
+    # 2031-10-01 is both 中秋 and 国庆: a birthday that day is three occasions in one message.
+    day = date(2031, 10, 1)
+    [three] = plan_day([client(born=date(1990, 10, 1))], day)
+    assert three.occasions == ("birthday", "mid_autumn", "national_day")
+    t = text(three)
+    assert "中秋节和国庆节" in t and "喜上加喜" in t and "双喜临门" not in t
+    [two] = plan_day([client(born=date(1990, 9, 15))], date(2027, 9, 15))
+    assert "双喜临门" in text(two) and "喜上加喜" not in text(two)
+    # Lunar: a lunar birthday on 八月十五 falls on 中秋 2031 (国庆 too).
+    [moon] = plan_day([client(born=date(1985, 9, 29), lunar=True)], day)
+    assert moon.occasions == ("birthday", "mid_autumn", "national_day") and "农历生日" in text(moon)
+    assert "喜上加喜" in text(moon)

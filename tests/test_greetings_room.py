@@ -51,7 +51,8 @@ async def test_the_stop_button_and_greetings_switch_the_stored_answers(driver, s
     stopped = await driver.button(CLIENT, Greetings("off").encode())  # the button under a greeting
     assert "不再给您发送祝福" in text_of(stopped) and "已关闭" in text_of(stopped)
     assert await settings(storage) == (False, False)
-    assert await driver.button(CLIENT, Greetings("off").encode()) == []  # a second tap changes nothing
+    again = await driver.button(CLIENT, Greetings("off").encode())  # a second tap changes nothing
+    assert "已关闭" in text_of(again) and "不再给您发送" not in text_of(again)
     [shown] = await driver.command(CLIENT, "greetings")
     assert "已关闭" in shown.text and "开启祝福" in [b.label for row in shown.buttons for b in row]
     await driver.button(CLIENT, Greetings("on").encode())
@@ -68,3 +69,17 @@ async def test_a_new_driver_reads_the_changed_setting(driver, storage):
     again = Driver(storage, today=lambda: TODAY)
     assert "已关闭" in text_of(await again.command(CLIENT, "greetings"))
     assert await settings(storage) == (False, True)
+
+
+async def test_the_stop_button_takes_back_a_greeting_already_planned_for_today(driver, storage):
+    from datetime import date
+
+    from bot.storage_outbox import NewMessage
+
+    await finished_with_greetings(driver)
+    await Outbox(storage).add([
+        NewMessage(CLIENT, CLIENT, "new_year", "2027-01-01", date(2027, 1, 1), {"text": "新年好"}),
+        NewMessage(CLIENT, CLIENT, "lead_card", "1", date(2027, 1, 1), {"text": "卡片"})])
+    await driver.button(CLIENT, Greetings("off").encode())
+    left = await storage.db.execute_fetchall("SELECT occasion FROM outbox WHERE client_id = ?", (CLIENT,))
+    assert [r[0] for r in left] == ["lead_card"]  # the greeting is gone; what is not a greeting stays

@@ -5,8 +5,10 @@ database decides), and the operators' commands, in process."""
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from datetime import date, datetime, time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -61,7 +63,8 @@ async def test_the_settings_are_the_answers_of_the_newest_finished_interview(sto
     solar, lunar = found[SOLAR], found[LUNAR]
     assert (solar.born, solar.lunar, solar.opted_in, solar.reachable, solar.name, solar.advisor_name) == (
         date(1990, 3, 12), False, True, True, "李女士", "王芳")
-    assert (lunar.born, lunar.lunar, lunar.name, lunar.advisor_name) == (date(1978, 9, 2), True, None, "张伟")
+    # A referral is no consent to be contacted: only a lead's advisor signs.
+    assert (lunar.born, lunar.lunar, lunar.name, lunar.advisor_name) == (date(1978, 9, 2), True, None, None)
     assert found[DECLINED].opted_in is False and found[DECLINED].name is None
     assert (found[700010].born, found[700010].opted_in) == (date(1971, 2, 2), False)
     assert found[700011].reachable is False and found[700011].advisor_name is None
@@ -76,16 +79,21 @@ async def test_the_answer_keys_are_the_flow_s_facts_and_other_flows_are_not_read
     assert await outbox.greeting_clients("offline", FLOWS["diagnosis"].facts) == ([], {})
 
 
-async def test_the_lead_s_advisor_signs_before_the_referral_s(storage):
+async def test_only_the_advisor_of_the_client_s_current_lead_signs(storage):
     await seed(storage, SOLAR, advisor=(9001, "王芳"))  # a lead of 王芳
     await storage.write([("INSERT INTO advisors (telegram_user_id, name, referral_token, created_at) VALUES"
                           " (9002, '张伟', 't9002', 'x')", ()),
                          ("INSERT INTO referrals (client_id, advisor_id, created_at) VALUES (?, 9002, 'x')", (SOLAR,))])
     [found], _ = await read(storage)
     assert found.advisor_name == "王芳"
-    await storage.remove_advisor(9001)
+    await storage.remove_advisor(9001)  # the lead's advisor removed: nobody signs (not the referral's)
     [found], _ = await read(storage)
-    assert found.advisor_name == "张伟"
+    assert found.advisor_name is None
+    # The client withdrew their consent to be contacted (the lead is gone): unsigned, whoever referred them.
+    await storage.write([("UPDATE advisors SET active = 1 WHERE telegram_user_id = 9001", ()),
+                         ("DELETE FROM leads WHERE client_id = ?", (SOLAR,))])
+    [found], _ = await read(storage)
+    assert found.advisor_name is None
 
 
 def test_a_row_carries_the_rendered_text_and_the_stop_button():
@@ -269,7 +277,12 @@ async def test_plan_is_a_dry_run_with_counts_and_pseudonyms_only(env, capsys):
     out = capsys.readouterr().out
     assert "2027-09-15 (dry run, nothing written): 2 greetings due; 0 already in the outbox" in out
     assert "mid_autumn\t1" in out and "birthday+mid_autumn\t1" in out
-    assert chat_tag(SOLAR, "diagbot") in out and chat_tag(LUNAR, "diagbot") in out
+    tags = out.split("first recipients (pseudonyms): ")[1].split()[0:2]
+    assert [len(t.strip(",")) for t in tags] == [12, 12]
+    # No token: a secret of this run, never a fixed key (a fixed key's pseudonyms could be reversed).
+    assert chat_tag(SOLAR, "diagbot") not in out and chat_tag(LUNAR, "diagbot") not in out
+    assert await in_thread("greetings", "plan", "--date", "2027-09-15") == 0
+    assert tags[0] not in capsys.readouterr().out  # another run, another key
     for secret in (str(SOLAR), str(LUNAR), "李女士", "月圆"):
         assert secret not in out
     with sqlite3.connect(env) as db:
@@ -285,8 +298,11 @@ async def test_status_and_send_in_process(env, capsys, monkeypatch):
         monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
         monkeypatch.setenv("TELEGRAM_API_BASE_URL", server.base_url)
         assert await in_thread("greetings", "send", "--date", "2027-09-15") == 0
-        out = capsys.readouterr().out
+        out, err = capsys.readouterr()
         assert "2027-09-15: 2 greetings due, 2 newly planned; sent 2, unknown 0, failed 0" in out
+        today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+        assert (f"diagbot: sending the messages of 2027-09-15 on {today.isoformat()}: a rehearsal or a catch-up\n"
+                in err)
         assert len(server.api.sent) == 2
         assert await in_thread("greetings", "send", "--date", "2027-09-15") == 0
         assert "2 greetings due, 0 newly planned; sent 0" in capsys.readouterr().out
@@ -320,6 +336,10 @@ async def test_send_with_a_token_the_api_refuses_sends_nothing(env, capsys, monk
     (("greetings", "send", "--date", "2027-09-15"), "TELEGRAM_BOT_TOKEN is not set"),
     (("greetings", "plan", "--date", "15/9/2027"), "is not a date as YYYY-MM-DD"),
     (("greetings", "status", "--date", "2027-13-01"), "is not a date as YYYY-MM-DD"),
+    (("greetings", "plan", "--date", "0001-01-01"), "is not a date as YYYY-MM-DD"),
+    (("greetings", "plan", "--date", "9999-12-31"), "is not a date as YYYY-MM-DD"),
+    (("greetings", "plan", "--date", "1899-12-31"), "years 1900–2100"),
+    (("greetings", "status", "--date", "2101-01-01"), "is not a date as YYYY-MM-DD"),
 ])
 def test_bad_commands_get_one_line_and_status_2(env, capsys, argv, words):
     assert run_cli(*argv) == 2
@@ -346,3 +366,46 @@ async def test_plan_then_a_report_in_python(storage):
     report = await plan(Outbox(storage), MID_AUTUMN, language="zh_CN", dry_run=True)
     assert (report.due, report.inserted, report.recipients) == (1, 0, [SOLAR])
     assert str(report) == "due=1 new=0"
+
+
+class _At8(datetime):
+    """The CLI's clock at 08:00 on 15 Sep 2027 in Shanghai."""
+
+    @classmethod
+    def now(cls, tz=None):
+        return datetime(2027, 9, 15, 8, 0, tzinfo=TZ).astimezone(tz)
+
+
+async def test_send_of_today_before_greeting_time_says_so_and_sends(env, capsys, monkeypatch):
+    from bot import greetings_cli
+
+    await seeded(env, (SOLAR, {}))
+    monkeypatch.setattr(greetings_cli, "datetime", _At8)
+    server = FakeBotAPIServer(FakeBotAPI(TOKEN)).start()
+    try:
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+        monkeypatch.setenv("TELEGRAM_API_BASE_URL", server.base_url)
+        assert await in_thread("greetings", "send", "--date", "2027-09-15") == 0
+        out, err = capsys.readouterr()
+        assert "sent 1" in out and len(server.api.sent) == 1
+        assert "diagbot: before GREETING_TIME (09:00): sending now as asked\n" in err
+        assert "rehearsal" not in err
+        monkeypatch.setenv("GREETING_TIME", "08:00")  # at GREETING_TIME: nothing to say
+        assert await in_thread("greetings", "send") == 0
+        assert "diagbot:" not in capsys.readouterr().err
+    finally:
+        server.stop()
+
+
+def test_plan_into_a_closed_pipe_ends_quietly(env):
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    process = subprocess.Popen([sys.executable, "-m", "bot", "greetings", "plan", "--date", "2027-09-15"],
+                               cwd=env.parent, env={**os.environ, "PYTHONPATH": str(root)},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    process.stdout.close()  # `| head -0`: the reader is gone before anything is written
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 0
+    assert err == ""

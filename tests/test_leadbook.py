@@ -428,7 +428,7 @@ async def test_a_lunar_birthday_is_announced_by_the_lunar_calendar(driver):
     lunar = await seed(driver, 9150, ADVISOR, tier="100w_500w", name="卫女士", born=born.isoformat(), lunar=True)
     solar = await seed(driver, 9151, ADVISOR, tier="100w_500w", name="蒋女士", born=born.isoformat())
     [due] = await driver.command(ADVISOR, "due")
-    assert f"🎂 #{lunar.id} 卫女士:2 天后生日(11月25日,农历生日)" in due.text
+    assert f"🎂 #{lunar.id} 卫女士:2 天后过农历生日(农历十月十七,今年是11月25日)" in due.text
     assert f"#{solar.id}" not in due.text
 
 

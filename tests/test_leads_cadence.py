@@ -134,9 +134,9 @@ def test_reminder_lines():
     name = msg("lead.name", name="李女士")
     assert ZH(reminder_line(Reminder("contact", 7, TODAY, 16), name)) == "📞 #7 李女士:上次联系已 16 天,该联系了"
     assert ZH(reminder_line(Reminder("birthday", 7, date(2027, 1, 2), 3), name)) == \
-        "🎂 #7 李女士:3 天后生日(1月2日,公历),送花或蛋糕"
+        "🎂 #7 李女士:3 天后生日(1月2日),送花或蛋糕"
     assert ZH(reminder_line(Reminder("birthday", 7, date(2027, 9, 15), 0, lunar=True), msg("lead.name.client"))) == \
-        "🎂 #7 客户:今天生日(9月15日,农历生日),送花或蛋糕"
+        "🎂 #7 客户:今天过农历生日(农历八月十五,今年是9月15日),送花或蛋糕"
     assert ZH(reminder_line(Reminder("visit", 7, TODAY, 200), name)) == "🤝 #7 李女士:已 200 天没有面谈,安排拜访"
 
 
@@ -156,3 +156,33 @@ def test_a_100w_client_hears_of_each_birthday_on_four_days(lunar, born, today):
     assert len(found) <= 1
     for r in found:
         assert 0 <= r.days <= 3 and r.on == today + timedelta(days=r.days) and r.lunar == lunar
+
+
+def test_lunar_names_agree_with_an_independent_calendar_for_two_years():
+    """The digest names a lunar birthday as people write it (二月初八); the
+    day's name matches cnlunar's for every day of 2026–2027."""
+    import datetime as _dt
+
+    import cnlunar
+
+    from flows.leads.cadence import LUNAR_MONTHS, lunar_name
+
+    day = date(2026, 1, 1)
+    while day.year < 2028:
+        other = cnlunar.Lunar(_dt.datetime(day.year, day.month, day.day), godType="8char")
+        name = lunar_name(day)
+        assert name.endswith(other.lunarDayCn), (day, name, other.lunarDayCn)
+        month = name.removeprefix("闰").split("月")[0]
+        assert LUNAR_MONTHS.index(month) + 1 == other.lunarMonth, (day, name)
+        assert name.startswith("闰") == bool(other.isLunarLeapMonth), (day, name)
+        day += timedelta(days=1)
+
+
+def test_a_lunar_birthday_reminder_names_the_lunar_date_and_this_years_solar_day():
+    from bot.i18n import Renderer
+    from flows.leads.cadence import Reminder, reminder_line
+    from flows.messages import msg
+
+    line = Renderer("zh_CN", strict=True)(reminder_line(Reminder("birthday", 2, date(2027, 3, 15), 3, lunar=True),
+                                                       msg("lead.name.client")))
+    assert "农历二月初八" in line and "3月15日" in line and "3 天后" in line

@@ -298,12 +298,12 @@ async def test_a_greeting_past_its_day_expires_and_is_never_sent_late(storage, a
     await plan(outbox, MID_AUTUMN, language="zh_CN")  # planned, never sent (the bot was down all day)
     sender = await sender_for(storage, InProcessRequest(api))
     national_day = date(2027, 10, 1)
-    expired, _, drained = await run_day(outbox, sender, national_day, language="zh_CN")
+    expired, _, drained = await run_day(outbox, sender, national_day, language="zh_CN", today=national_day)
     assert expired == 1 and drained.sent == 1
     assert [(r[1], r[4]) for r in rows(storage)] == [("mid_autumn", "expired"), ("national_day", "sent")]
     assert "国庆" in api.sent_to(SOLAR)[0]["text"] and len(api.sent) == 1
     # Rehearsing an earlier date: relative to that date nothing of 15 Sep is "late", but it expired already.
-    _, _, drained = await run_day(outbox, sender, MID_AUTUMN, language="zh_CN")
+    _, _, drained = await run_day(outbox, sender, MID_AUTUMN, language="zh_CN", today=national_day)
     assert drained.sent == 0 and len(api.sent) == 1
 
 
@@ -428,3 +428,105 @@ async def test_a_name_with_quotes_is_read_back_whole(storage):
     await seed(storage, SOLAR, name='"老王"')
     [client], _ = await Outbox(storage).greeting_clients("diagnosis", {"name": "name", "greetings": "greetings_ok"})
     assert client.name == '"老王"' and client.opted_in is True
+
+
+# --- hostile-test fixes: expiry against the real today, undated lead cards, one greeting a day, stop --------
+
+ADVISOR = 9001
+
+
+def lead_card(day: date, occasion: str = "lead_card", occurrence: str = "1") -> NewMessage:
+    return NewMessage(ADVISOR, SOLAR if occasion == "lead_card" else None, occasion, occurrence, day,
+                      {"text": "🧾 线索 #1"})
+
+
+async def test_a_rehearsal_of_a_later_day_never_expires_today_s_rows_and_sends_the_lead_card(storage, api):
+    await seed(storage, SOLAR)
+    outbox = Outbox(storage)
+    await plan(outbox, MID_AUTUMN, language="zh_CN")  # today's greeting, not sent yet
+    await outbox.add([lead_card(MID_AUTUMN)])  # a lead card posted today
+    sender = await sender_for(storage, InProcessRequest(api))
+    national_day = date(2027, 10, 1)
+    expired, _, drained = await run_day(outbox, sender, national_day, language="zh_CN", today=MID_AUTUMN)
+    assert expired == 0
+    found = {r[1]: r for r in rows(storage)}
+    assert found["mid_autumn"][4] == "pending"  # today's greeting: still today's, the clock sends it
+    assert found["lead_card"][4] == "sent" and found["national_day"][4] == "sent"
+    assert drained.sent == 2 and len(api.sent_to(ADVISOR)) == 1
+
+
+async def test_a_lead_card_of_a_day_the_bot_was_down_is_carried_to_today_a_greeting_expires(storage, api):
+    await seed(storage, SOLAR)
+    outbox = Outbox(storage)
+    before = date(2027, 9, 14)
+    await outbox.add([lead_card(before), lead_card(before, "lead_withdrawn", "2"), message(SOLAR, day=before),
+                      NewMessage(ADVISOR, None, "digest", before.isoformat(), before, {"text": "今日"})])
+    sender = await sender_for(storage, InProcessRequest(api))
+    expired, _, drained = await run_day(outbox, sender, MID_AUTUMN, language="zh_CN", greetings=False,
+                                        today=MID_AUTUMN)
+    assert expired == 2  # the greeting and the digest of the 14th: never a day late
+    assert {r[1]: (r[3], r[4]) for r in rows(storage)} == {
+        "lead_card": ("2027-09-15", "sent"), "lead_withdrawn": ("2027-09-15", "sent"),
+        "mid_autumn": ("2027-09-14", "expired"), "digest": ("2027-09-14", "expired")}
+    assert drained.sent == 2 and len(api.sent_to(ADVISOR)) == 2 and api.sent_to(SOLAR) == []
+
+
+async def test_a_catch_up_of_an_earlier_day_sends_that_day_and_expires_nothing_of_today(storage, api):
+    await seed(storage, SOLAR)
+    outbox = Outbox(storage)
+    await plan(outbox, MID_AUTUMN, language="zh_CN")  # the 15th, planned; the bot went down
+    today = date(2027, 9, 16)
+    await outbox.add([message(LUNAR, occasion="review", day=today)])
+    sender = await sender_for(storage, InProcessRequest(api))
+    expired, _, drained = await run_day(outbox, sender, MID_AUTUMN, language="zh_CN", today=today)
+    assert expired == 0 and drained.sent == 1  # asked for: the operator's catch-up
+    assert status_of(storage, LUNAR) == ["pending"]
+
+
+async def test_one_greeting_per_client_a_day_even_when_the_birthday_changed_between_two_plans(storage):
+    await seed(storage, SOLAR, born="1990-03-03")
+    await seed(storage, LUNAR, born="1990-03-03")
+    outbox = Outbox(storage)
+    first = await plan(outbox, MID_AUTUMN, language="zh_CN")
+    assert (first.due, first.inserted) == (2, 2)
+    await storage.write([("UPDATE outbox SET status = 'sent' WHERE recipient = ?", (LUNAR,))])  # any status
+    # Both now say they were born on 15 Sep: a birthday on 中秋, after the day was planned.
+    await storage.write([
+        ("UPDATE answers SET value = '\"1990-09-15\"' WHERE key = 'birth_date'", ()),
+    ])
+    again = await plan(outbox, MID_AUTUMN, language="zh_CN")
+    assert again.inserted == 0
+    assert [(r[0], r[1]) for r in rows(storage)] == [(SOLAR, "mid_autumn"), (LUNAR, "mid_autumn")]
+
+
+async def test_cancel_pending_deletes_the_client_s_pending_greetings_and_reviews_only(storage):
+    outbox = Outbox(storage)
+    later = date(2027, 10, 1)
+    await outbox.add([
+        message(SOLAR),  # a greeting: deleted
+        message(SOLAR, occasion="birthday+mid_autumn+national_day", day=later),  # deleted
+        message(SOLAR, occasion="review", day=later),  # a review reminder: deleted
+        message(SOLAR, occasion="new_year", day=date(2027, 1, 1)),  # sent already: kept
+        lead_card(MID_AUTUMN),  # about SOLAR, to the advisor: kept
+        NewMessage(ADVISOR, None, "digest", "2027-09-15", MID_AUTUMN, {"text": "今日"}),  # kept
+        message(LUNAR),  # another client's: kept
+    ])
+    await storage.write([("UPDATE outbox SET status = 'sent' WHERE occasion = 'new_year'", ())])
+    assert await outbox.cancel_pending(SOLAR) == 3
+    assert [(r[0], r[1], r[4]) for r in rows(storage)] == [
+        (SOLAR, "new_year", "sent"), (ADVISOR, "lead_card", "pending"), (ADVISOR, "digest", "pending"),
+        (LUNAR, "mid_autumn", "pending")]
+    assert await outbox.cancel_pending(SOLAR) == 0
+
+
+async def test_an_idle_drain_logs_nothing_at_info(storage, api, caplog):
+    outbox = Outbox(storage)
+    sender = await sender_for(storage, InProcessRequest(api))
+    with caplog.at_level(logging.INFO, logger="diagbot"):
+        await run_day(outbox, sender, MID_AUTUMN, language="zh_CN", greetings=False, today=MID_AUTUMN)
+        await run_day(outbox, sender, MID_AUTUMN, language="zh_CN", today=MID_AUTUMN)  # nobody to greet
+    assert [r for r in caplog.records if r.levelno >= logging.INFO] == []
+    await outbox.add([message(SOLAR)])
+    with caplog.at_level(logging.INFO, logger="diagbot"):
+        await run_day(outbox, sender, MID_AUTUMN, language="zh_CN", greetings=False, today=MID_AUTUMN)
+    assert any("sent=1" in r.getMessage() for r in caplog.records)

@@ -78,7 +78,7 @@ async def test_a_bot_down_on_the_anniversary_catches_up_within_the_week_and_a_mi
     bot = Bot(TOKEN, request=InProcessRequest(api))
     await bot.initialize()
     expired, planned, drained = await run_day(outbox, Sender(outbox, bot, 1000.0), ANNIVERSARY + timedelta(days=4),
-                                              language="zh_CN")
+                                              language="zh_CN", today=ANNIVERSARY + timedelta(days=4))
     assert (expired, planned.reviews, drained.sent, api.sent) == (2, 0, 0, [])
     assert [r[4] for r in reviews(storage)] == ["expired", "expired"]
     # Past the week, nothing either.

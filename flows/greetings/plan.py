@@ -104,7 +104,9 @@ def _wishes(occasions: tuple[Occasion, ...], lunar: bool) -> tuple[Msg, ...]:
         kind = "lunar" if lunar else "solar"
         if holidays:
             # One message that says both: the birthday first, then the holiday's wishes.
-            lines.append(msg(f"greet.birthday_on_holiday.{kind}", holiday=_holiday_names(holidays)))
+            # Two joys (双喜临门) with one holiday; three (喜上加喜) with two (中秋 on 国庆).
+            key = "greet.birthday_on_holiday" if len(holidays) == 1 else "greet.birthday_on_holidays"
+            lines.append(msg(f"{key}.{kind}", holiday=_holiday_names(holidays)))
         else:
             lines.append(msg(f"greet.birthday.{kind}"))
     lines += [msg(f"greet.holiday.{o}") for o in holidays]

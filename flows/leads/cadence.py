@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from ..greetings.calendar import next_birthday
+from ..greetings.calendar import lunar_date, next_birthday
 from ..messages import Msg, msg
 from .card import Stage, Tier, tier_at_least
 
@@ -115,7 +115,25 @@ def reminder_line(r: Reminder, name: Msg) -> Msg:
     称呼 (``card.who``)."""
     if r.kind == "birthday":
         when = msg("lead.remind.today") if r.days == 0 else msg("lead.remind.in_days", days=r.days)
-        calendar_kind = msg("lead.remind.lunar" if r.lunar else "lead.remind.solar")
-        return msg("lead.remind.birthday", n=r.lead_id, name=name, when=when, month=r.on.month, day=r.on.day,
-                   calendar=calendar_kind)
+        if r.lunar:  # the lunar date the client keeps, and this year's solar day of it
+            return msg("lead.remind.birthday_lunar", n=r.lead_id, name=name, when=when, lunar=lunar_name(r.on),
+                       month=r.on.month, day=r.on.day)
+        return msg("lead.remind.birthday", n=r.lead_id, name=name, when=when, month=r.on.month, day=r.on.day)
     return msg(f"lead.remind.{r.kind}" + (".never" if r.never else ""), n=r.lead_id, name=name, days=r.days)
+
+
+LUNAR_MONTHS = ("正", "二", "三", "四", "五", "六", "七", "八", "九", "十", "冬", "腊")
+LUNAR_TENS = ("初", "十", "廿", "三")
+LUNAR_UNITS = ("十", "一", "二", "三", "四", "五", "六", "七", "八", "九")
+
+
+def lunar_name(day: date) -> str:
+    """A solar date's lunar month and day as people write them: 二月初八,
+    闰六月初十, 冬月二十, 腊月三十 (the lunar calendar is Chinese by nature)."""
+    ld = lunar_date(day)
+    tens, units = divmod(ld.day, 10)
+    if units == 0:
+        name = {1: "初十", 2: "二十", 3: "三十"}[tens]
+    else:
+        name = LUNAR_TENS[tens] + LUNAR_UNITS[units]
+    return ("闰" if ld.leap else "") + LUNAR_MONTHS[ld.month - 1] + "月" + name
