@@ -43,6 +43,7 @@ from flows.leads import (
     contact_line,
     due_ids,
     export_row,
+    filter_label,
     matches,
     next_stages,
     reminder_line,
@@ -133,18 +134,7 @@ class BookFilter:
 
     def label(self) -> Msg:
         """What the filter keeps, in words (the page's title)."""
-        c = self.core
-        parts = [msg(f"book.floor.{self.floor}")] if self.floor else []
-        parts += [msg(f"lead.tier.{c.tier}")] if c.tier else []
-        parts += [msg(f"lead.rating.{c.rating}")] if c.rating else []
-        parts += [msg(f"lead.stage.{c.stage}")] if c.stage else []
-        parts += [msg("lead.filter.due")] if c.due else []
-        if not parts:
-            return msg("lead.filter.all")
-        head = parts[0]
-        for part in parts[1:]:
-            head = msg("lead.sep", a=head, b=part)
-        return msg("lead.filter", parts=head)
+        return filter_label(self.core, msg(f"book.floor.{self.floor}") if self.floor else None)
 
 
 ECHO_MAX = 20  # a word said back in a reply: enough to recognise it, never a wall of text

@@ -14,6 +14,7 @@ import unicodedata
 from typing import Any
 
 from .flow import Context, Flow, Step
+from .leads.book import NOTE_MAX_CHARS
 from .messages import Msg, msg
 from .parsing import NO_NAME
 
@@ -22,7 +23,6 @@ S_NOTE = "section.note"
 
 SIGNUP_NAME_MAX = 20
 COMPANY_MAX = 30
-NOTE_MAX = 500
 
 LINKISH = re.compile(r"https?:|www\.|t\.me|@|\.(com|cn|net|org|me)\b|微信|vx|wx", re.IGNORECASE)
 
@@ -63,6 +63,6 @@ CONTACT_NOTE = Flow(
     name="contact_note",
     facts={"note": "note"},
     items=(
-        Step("note", "ask.contact_note", "note", S_NOTE, max=NOTE_MAX, default=""),
+        Step("note", "ask.contact_note", "note", S_NOTE, max=NOTE_MAX_CHARS, default=""),
     ),
 )

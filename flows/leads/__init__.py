@@ -20,7 +20,6 @@ from .book import (
     ContactKind,
     LeadFilter,
     can_move,
-    check_note,
     contact_line,
     filter_label,
     matches,
@@ -64,7 +63,7 @@ __all__ = [
     "CARD_MAX_LINES", "CONTACT_KINDS", "EXPORT_HEADER", "NEXT_STAGES", "NOTE_MAX_CHARS", "RATINGS", "RATING_RULE",
     "STAGES", "TIERS", "CadenceSettings", "ContactEntry", "ContactKind", "Family", "Gaps", "LeadCard",
     "LeadFilter", "LeadTouch", "Medical", "Rating", "Reminder", "ReminderKind", "Source", "Stage", "Tier",
-    "can_move", "card_brief", "card_lines", "check_note", "contact_line", "due_ids", "export_row",
+    "can_move", "card_brief", "card_lines", "contact_line", "due_ids", "export_row",
     "filter_label", "lead_card", "lead_reminders", "matches", "name_of", "next_stages", "rating_of",
     "reminder_line", "reminders", "tier_at_least", "tier_of", "who",
 ]

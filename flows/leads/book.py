@@ -50,13 +50,6 @@ class ContactEntry:
     note: str = ""
 
 
-def check_note(text: str) -> Msg | None:
-    """Why a note cannot be kept (too long), or None."""
-    if len(text.strip()) > NOTE_MAX_CHARS:
-        return msg("lead.note.too_long", max=NOTE_MAX_CHARS, length=len(text.strip()))
-    return None
-
-
 def contact_line(entry: ContactEntry) -> Msg:
     """One entry of the contact log: 📞 电话 2026-11-23 10:05 · note."""
     kind = msg(f"lead.contact.{entry.kind}")
@@ -87,9 +80,11 @@ def matches(card: LeadCard, f: LeadFilter, due_ids: Collection[int] = ()) -> boo
             and (not f.due or card.lead_id in due_ids))
 
 
-def filter_label(f: LeadFilter) -> Msg:
-    """What a filter keeps, in words (the /leads page title)."""
-    parts = [msg(f"lead.tier.{f.tier}")] if f.tier else []
+def filter_label(f: LeadFilter, first: Msg | None = None) -> Msg:
+    """What a filter keeps, in words (the /leads page title); ``first``: a
+    part said before the filter's own (the shell's 100万+ floor)."""
+    parts = [first] if first is not None else []
+    parts += [msg(f"lead.tier.{f.tier}")] if f.tier else []
     parts += [msg(f"lead.rating.{f.rating}")] if f.rating else []
     parts += [msg(f"lead.stage.{f.stage}")] if f.stage else []
     parts += [msg("lead.filter.due")] if f.due else []
