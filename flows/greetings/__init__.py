@@ -1,4 +1,4 @@
-"""Greetings: the calendar of occasions (solar and lunar) and the plan of who is greeted on a day. Pure.
+"""Greetings: the calendar of occasions (solar and lunar), the plan of who is greeted on a day, the annual review. Pure.
 
 Public:
 - ``flows.greetings.calendar``: ``Occasion``, ``HOLIDAYS``, ``holidays_on``,
@@ -8,4 +8,6 @@ Public:
   conversions behind them, cached per lunar year).
 - ``flows.greetings.plan``: ``GreetingClient``, ``Greeting``, ``plan_day``,
   ``message_for`` (the lines of one greeting, as ``Msg``).
+- ``flows.greetings.review``: the annual review (定期检视) — whether a
+  client's review reminder is due on a day, and an unfinished family change.
 """
