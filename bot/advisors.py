@@ -193,7 +193,10 @@ class AdvisorsRoom(Room):
         if key is None or key not in after.answers:
             return []
         if after.answers[key] is not True:
-            if before is None or before.answers.get(key) is not after.answers[key]:
+            was = before.answers.get(key) if before is not None else None
+            # A yes taken back withdraws; a first no (also a /restart's new
+            # interview's) withdraws only a lead that exists: a read, not a write.
+            if was is True or (was is None and await self.driver.leads.lead_of_client(user_id) is not None):
                 await self._withdrawn(user_id)
             return []
         if before is None or before.answers.get(key) is not True:

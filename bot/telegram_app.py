@@ -247,9 +247,11 @@ class TelegramChannel:
             name, _, arg = text[1:].partition(" ")
             name = name.split("@", 1)[0].lower()
             if self.driver.routes.known(name):
-                roles = await self.driver.roles_of(user.id)
+                roles = None
+                if chat.id not in self._menus:  # once per chat and process (and when an advisor signs up)
+                    roles = await self.driver.roles_of(user.id)
+                    await self._set_menu(to, roles, first=True)
                 outs = await self.driver.command(user.id, name, arg.strip(), update.update_id, role=roles)
-                await self._set_menu(to, roles)
                 return f"command:{name}", await self.send(to, outs)
             await self._notice(to, "unknown.command")
             return "unknown_command", None
@@ -366,10 +368,16 @@ class TelegramChannel:
                 raise
             return await send_text(to.bot, to.chat_id, text, without_links(markup))
 
-    async def _set_menu(self, to: Recipient, roles: frozenset) -> None:
+    async def _set_menu(self, to: Recipient, roles: frozenset, first: bool = False) -> None:
         """The chat's command menu follows the user's roles: an advisor's
-        (or an admin's) is set for their chat; a client's is the default."""
+        (or an admin's) is set for their chat; a client's is the default.
+        ``first``: the chat's first command since start; a removed advisor's
+        chat gets the default menu back."""
         if self._menus.get(to.chat_id, DEFAULT_ROLES) == roles:
+            if first and roles == DEFAULT_ROLES:
+                if await self.storage.advisor(to.user_id) is not None:  # once an advisor: reset their menu
+                    await self._quietly(to, lambda: to.bot.delete_my_commands(scope=BotCommandScopeChat(to.chat_id)))
+                self._menus[to.chat_id] = roles
             return
         scope = BotCommandScopeChat(to.chat_id)
         if roles == DEFAULT_ROLES:
