@@ -106,11 +106,17 @@ def test_tier_order():
     (5_000_000, 0, "500w_plus"),
 ])
 def test_the_tier_counts_savings_and_retirement_savings_from_the_stored_profile(savings, retirement_savings, tier):
+    """The card shows the tier the result stored (calc.asset_tier over savings
+    + retirement savings), at the edges 19.99万 / 20万 / 100万 / 500万."""
+    from flows.assumptions import DEFAULT_ASSUMPTIONS
+    from flows.calc import asset_tier
+
+    assets = Decimal(savings + retirement_savings)
     figures = json.loads(json.dumps(WANG_FIGURES))
-    figures["profile"].update(savings=str(savings), retirement_savings=str(retirement_savings))
+    figures["diagnosis"].update(financial_assets=str(assets), tier=asset_tier(assets, DEFAULT_ASSUMPTIONS))
     card = card_of(figures)
-    assert card.financial_assets == savings + retirement_savings
-    assert card.tier == tier
+    assert card.financial_assets == assets
+    assert card.tier == tier == tier_of(assets)
 
 
 def test_the_tier_agrees_with_the_stored_diagnosis():

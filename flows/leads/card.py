@@ -130,8 +130,9 @@ def lead_card(figures: Mapping[str, Any], *, lead_id: int, display_name: str | N
     client's birth date when known, so the age is today's (else the age at
     the diagnosis)."""
     d, p = figures["diagnosis"], figures["profile"]
-    bounds = tuple(_money(b) for b in figures.get("assumptions", {}).get("tier_bounds", TIER_BOUNDS))
-    assets = _money(p["savings"]) + _money(p["retirement_savings"])
+    # The tier as the result stored it (calc.asset_tier: 1 = below 20万 … 4 = 500万+).
+    assets = _money(d["financial_assets"])
+    tier = TIERS[int(d["tier"]) - 1]
     gaps = Gaps(stored_gap(d["life"]), stored_gap(d["critical_illness"]), stored_gap(d["retirement"]))
     accounts_min = sum((_money(acc["low"]) for acc in d["accounts"] if acc["key"] != "wealth"), Decimal(0))
     # Results stored before needed_accounts existed recommended all three accounts.
@@ -146,7 +147,7 @@ def lead_card(figures: Mapping[str, Any], *, lead_id: int, display_name: str | N
         family=Family(married=bool(p["married"]), children_ages=tuple(c["age"] for c in p["children"]),
                       parents_ages=tuple(x["age"] for x in p["parents"])),
         financial_assets=assets,
-        tier=tier_of(assets, bounds),
+        tier=tier,
         gaps=gaps,
         medical=medical,
         family_income=family_income,
